@@ -1,0 +1,130 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Serve web APIs as MCP tools.
+///
+/// toolgate reads an OpenAPI (or Swagger 2.0) description of an HTTP API and serves each
+/// operation as an MCP tool, over Streamable HTTP or stdio. Start with `toolgate demo`.
+#[derive(Debug, Parser)]
+#[command(name = "toolgate", version, about, long_about, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log filter (tracing syntax), e.g. `info`, `toolgate=debug`. Logs go to stderr.
+    #[arg(long, global = true, env = "TOOLGATE_LOG", default_value = "info")]
+    pub log: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the tools a document would produce, and what was left out and why.
+    ///
+    /// Prints one line per tool (name, method, path, argument count), then the operations that
+    /// were skipped with the reason. `--format json` prints the full tool definitions
+    /// (input and output schemas) as clients would see them.
+    Tools(ToolsArgs),
+    /// Check a document for MCP-readiness; exits non-zero on errors (for CI).
+    ///
+    /// Reports missing operationIds, empty descriptions, names that had to be shortened or
+    /// de-duplicated, operations that cannot be represented, and what the loader had to
+    /// change. Errors make the exit status 1; `--deny-warnings` makes warnings count too.
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// The OpenAPI document: a file (JSON or YAML) or an http(s) URL.
+    #[arg(long, value_name = "FILE|URL")]
+    pub openapi: String,
+    /// Follow `$ref`s to files inside the document's directory (never to URLs).
+    #[arg(long)]
+    pub allow_external_refs: bool,
+    /// Leave broken operations out (with a warning) instead of refusing the document.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Serve only these operations (operationId or tool name); repeatable.
+    #[arg(long = "include-operation", value_name = "ID")]
+    pub include_operations: Vec<String>,
+    /// Leave these operations out; repeatable.
+    #[arg(long = "exclude-operation", value_name = "ID")]
+    pub exclude_operations: Vec<String>,
+    /// Serve only operations with one of these tags; repeatable.
+    #[arg(long = "include-tag", value_name = "TAG")]
+    pub include_tags: Vec<String>,
+    /// Leave out operations with these tags; repeatable.
+    #[arg(long = "exclude-tag", value_name = "TAG")]
+    pub exclude_tags: Vec<String>,
+    /// Serve only these methods (GET, POST, …); repeatable.
+    #[arg(long = "include-method", value_name = "METHOD")]
+    pub include_methods: Vec<String>,
+    /// Leave out these methods; repeatable.
+    #[arg(long = "exclude-method", value_name = "METHOD")]
+    pub exclude_methods: Vec<String>,
+    /// Serve only paths matching a pattern (`*` within a segment, `**` across); repeatable.
+    #[arg(long = "include-path", value_name = "PATTERN")]
+    pub include_paths: Vec<String>,
+    /// Leave out paths matching a pattern; repeatable.
+    #[arg(long = "exclude-path", value_name = "PATTERN")]
+    pub exclude_paths: Vec<String>,
+    /// Serve deprecated operations too.
+    #[arg(long)]
+    pub include_deprecated: bool,
+    /// Prefix every tool name with `NAMESPACE_`.
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// Longest tool name, 16 to 128 (the prefix counts).
+    #[arg(long, default_value_t = 64)]
+    pub max_name_len: usize,
+    /// How output schemas are advertised.
+    #[arg(long, value_enum, default_value_t = OutputSchemasArg::Tolerant)]
+    pub output_schemas: OutputSchemasArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum OutputSchemasArg {
+    /// The documented schema, relaxed so real responses always fit.
+    #[default]
+    Tolerant,
+    /// The documented schema as it is.
+    Strict,
+    /// No output schemas (text results only).
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    #[command(flatten)]
+    pub doc: DocArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub doc: DocArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Exit non-zero on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable text.
+    Table,
+    /// JSON.
+    Json,
+}

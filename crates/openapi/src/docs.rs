@@ -1,0 +1,205 @@
+//! The set of documents a load reads: the main one plus, when allowed, files it references.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Problem, ProblemKind};
+use crate::pointer;
+use crate::{ExternalRefs, LoadOptions};
+
+/// A place in one of the documents.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Loc {
+    pub doc: usize,
+    pub ptr: String,
+}
+
+impl Loc {
+    pub fn new(doc: usize, ptr: impl Into<String>) -> Loc {
+        Loc { doc, ptr: ptr.into() }
+    }
+
+    pub fn child(&self, token: &str) -> Loc {
+        Loc { doc: self.doc, ptr: pointer::join(&self.ptr, token) }
+    }
+}
+
+pub(crate) struct Doc {
+    pub origin: String,
+    pub root: Value,
+    pub dir: Option<PathBuf>,
+}
+
+/// The documents of one load. Index 0 is the main document.
+pub(crate) struct DocSet {
+    pub docs: Vec<Doc>,
+    by_path: HashMap<PathBuf, usize>,
+    root_dir: Option<PathBuf>,
+}
+
+impl DocSet {
+    pub fn new(origin: String, root: Value, dir: Option<PathBuf>, opts: &LoadOptions) -> Result<DocSet, Error> {
+        let root_dir = match (&opts.external_refs, &dir) {
+            (ExternalRefs::SameDirectory, Some(d)) => Some(d.canonicalize().unwrap_or_else(|_| d.clone())),
+            _ => None,
+        };
+        let mut set = DocSet { docs: vec![Doc { origin, root, dir }], by_path: HashMap::new(), root_dir };
+        set.load_external(opts)?;
+        Ok(set)
+    }
+
+    pub fn value(&self, loc: &Loc) -> Option<&Value> {
+        self.docs.get(loc.doc).and_then(|d| pointer::resolve(&d.root, &loc.ptr))
+    }
+
+    pub fn origin(&self, doc: usize) -> &str {
+        self.docs.get(doc).map(|d| d.origin.as_str()).unwrap_or("<unknown>")
+    }
+
+    pub fn problem(&self, loc: &Loc, kind: ProblemKind, message: impl Into<String>) -> Problem {
+        Problem { origin: self.origin(loc.doc).to_owned(), pointer: loc.ptr.clone(), kind, message: message.into() }
+    }
+
+    /// Resolves a `$ref` string found in document `from` to a location.
+    /// `at` is where the `$ref` was found (for the error).
+    pub fn target(&self, at: &Loc, reference: &str) -> Result<Loc, Problem> {
+        let (file, fragment) = match reference.split_once('#') {
+            Some((f, frag)) => (f, frag),
+            None => (reference, ""),
+        };
+        let doc = if file.is_empty() {
+            at.doc
+        } else {
+            match self.external_path(at.doc, file) {
+                Some(p) => match self.by_path.get(&p) {
+                    Some(&i) => i,
+                    None => {
+                        return Err(self.problem(
+                            at,
+                            ProblemKind::ExternalRef,
+                            format!("external reference `{reference}` could not be loaded"),
+                        ));
+                    }
+                },
+                None => return Err(self.external_refused(at, reference)),
+            }
+        };
+        let ptr = pointer::decode_fragment(fragment);
+        if !ptr.is_empty() && !ptr.starts_with('/') {
+            return Err(self.problem(
+                at,
+                ProblemKind::DanglingRef,
+                format!("$ref `{reference}` uses a plain-name fragment; only JSON pointers (`#/…`) are supported"),
+            ));
+        }
+        let loc = Loc::new(doc, ptr);
+        if self.value(&loc).is_none() {
+            return Err(self.problem(at, ProblemKind::DanglingRef, format!("$ref `{reference}` points to nothing")));
+        }
+        Ok(loc)
+    }
+
+    fn external_refused(&self, at: &Loc, reference: &str) -> Problem {
+        let why = if is_remote(reference) {
+            "remote references are never fetched by the loader".to_owned()
+        } else if self.root_dir.is_none() {
+            "external file references are refused by default (allow files next to the document with the `external_refs` option / `--allow-external-refs`)".to_owned()
+        } else {
+            "the file is not inside the document's directory".to_owned()
+        };
+        self.problem(at, ProblemKind::ExternalRef, format!("external reference `{reference}` refused: {why}"))
+    }
+
+    /// The canonical path of an external file reference, if such references are allowed and
+    /// the file lies inside the main document's directory.
+    fn external_path(&self, from: usize, file: &str) -> Option<PathBuf> {
+        if is_remote(file) {
+            return None;
+        }
+        let root_dir = self.root_dir.as_ref()?;
+        let base = self.docs.get(from)?.dir.as_ref()?;
+        let joined = base.join(file);
+        let canon = joined.canonicalize().ok()?;
+        canon.starts_with(root_dir).then_some(canon)
+    }
+
+    /// Finds every external `$ref` and loads the files they name (when allowed).
+    fn load_external(&mut self, opts: &LoadOptions) -> Result<(), Error> {
+        let mut problems = Vec::new();
+        let mut i = 0;
+        while i < self.docs.len() {
+            let mut found = Vec::new();
+            collect_external_refs(&self.docs[i].root, &mut String::new(), &mut found);
+            for (ptr, reference) in found {
+                let at = Loc::new(i, ptr);
+                let file = reference.split('#').next().unwrap_or_default();
+                let path = match (&opts.external_refs, self.external_path(i, file)) {
+                    (ExternalRefs::SameDirectory, Some(p)) => p,
+                    _ => {
+                        problems.push(self.external_refused(&at, &reference));
+                        continue;
+                    }
+                };
+                if self.by_path.contains_key(&path) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::Io { path: path.display().to_string(), message: e.to_string() })?;
+                let origin = path.display().to_string();
+                let root = crate::parse(&text, &origin)?;
+                let dir = path.parent().map(Path::to_path_buf);
+                self.by_path.insert(path, self.docs.len());
+                self.docs.push(Doc { origin, root, dir });
+            }
+            i += 1;
+        }
+        if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems)) }
+    }
+}
+
+fn is_remote(reference: &str) -> bool {
+    let lower = reference.to_ascii_lowercase();
+    lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//") || lower.contains("://")
+}
+
+/// Collects `$ref` values that do not start with `#`. Skips example values, `enum`/`const` and
+/// `x-` extensions, where `$ref` keys are data, not references. (`default` is not skipped: it is
+/// also the key of a default response.)
+fn collect_external_refs(v: &Value, ptr: &mut String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref")
+                && !r.starts_with('#') {
+                    out.push((ptr.clone(), r.clone()));
+                }
+            for (k, child) in map {
+                if k == "example"
+                    || k == "examples"
+                    || k.starts_with("x-")
+                    || k == "$ref"
+                    || k == "const"
+                    || k == "enum"
+                {
+                    continue;
+                }
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&pointer::escape(k));
+                collect_external_refs(child, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&i.to_string());
+                collect_external_refs(child, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,881 @@
+//! `Api` → `Toolset`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+use toolgate_openapi::{Api, MediaType, Operation, ParameterLocation, SecurityScheme, View};
+
+use crate::error::BuildError;
+use crate::naming;
+use crate::plan::{BodyPlan, FieldPlan, ParamPlan, PathPart, RequestPlan};
+use crate::select::{Hits, Selection};
+use crate::tool::{Annotations, SkipReason, Skipped, Source, Tool, ToolDef, Toolset};
+
+/// How output schemas are advertised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutputSchemas {
+    /// Advertise the documented response schema with its value constraints relaxed (`required`,
+    /// `enum`, bounds, `format`, `additionalProperties: false` dropped; every type also allows
+    /// `null`; `oneOf` read as `anyOf`), and check each result against it. A result that still
+    /// does not fit is sent as text, with a small `structuredContent` object that says why, so a
+    /// successful upstream call never fails in a client that validates (the default).
+    #[default]
+    Tolerant,
+    /// Advertise the documented schema as it is and send results as they are.
+    Strict,
+    /// No output schemas; results are text only.
+    Off,
+}
+
+/// A per-operation override, given in code.
+#[derive(Debug, Clone, Default)]
+pub struct Override {
+    /// The tool's name (before namespacing).
+    pub name: Option<String>,
+    /// The title.
+    pub title: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// Annotations to merge over the derived ones.
+    pub annotations: Option<Annotations>,
+    /// Call timeout.
+    pub timeout: Option<Duration>,
+    /// Scopes a caller needs.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// How to build a [`Toolset`].
+#[derive(Debug, Clone)]
+pub struct ToolsetOptions {
+    /// Which operations become tools.
+    pub selection: Selection,
+    /// A prefix for every tool name (`inventory` → `inventory_get_item`). Counts inside the
+    /// length limit.
+    pub namespace: Option<String>,
+    /// The longest tool name (64 by default, at most 128).
+    pub max_name_len: usize,
+    /// The longest description, in characters; longer ones are cut with `…`.
+    pub description_budget: usize,
+    /// Overrides by `operationId`, tool name, or `METHOD /path`.
+    pub overrides: IndexMap<String, Override>,
+    /// How output schemas are advertised.
+    pub output_schemas: OutputSchemas,
+    /// Timeout for tools that do not set their own.
+    pub default_timeout: Option<Duration>,
+}
+
+impl Default for ToolsetOptions {
+    fn default() -> Self {
+        ToolsetOptions {
+            selection: Selection::default(),
+            namespace: None,
+            max_name_len: naming::DEFAULT_MAX_LEN,
+            description_budget: 2000,
+            overrides: IndexMap::new(),
+            output_schemas: OutputSchemas::default(),
+            default_timeout: None,
+        }
+    }
+}
+
+const FILE_SCHEMA_DESCRIPTION: &str =
+    "A file: its bytes base64-encoded in `content`, with an optional `filename` and `content_type`.";
+
+fn file_schema(description: Option<&Value>) -> Value {
+    let mut s = json!({
+        "type": "object",
+        "properties": {
+            "content": {"type": "string", "contentEncoding": "base64", "description": "The file's bytes, base64-encoded"},
+            "filename": {"type": "string", "description": "The file name sent with the upload"},
+            "content_type": {"type": "string", "description": "The media type, e.g. image/png"}
+        },
+        "required": ["content"],
+        "additionalProperties": false,
+        "description": FILE_SCHEMA_DESCRIPTION
+    });
+    if let Some(d) = description {
+        s["description"] = d.clone();
+    }
+    s
+}
+
+impl Toolset {
+    /// Builds the tools of an API.
+    pub fn build(api: &Api, opts: &ToolsetOptions) -> Result<Toolset, BuildError> {
+        if opts.max_name_len < 16 || opts.max_name_len > naming::MAX_LEN {
+            return Err(BuildError::Option(format!(
+                "the name length limit must be between 16 and {}",
+                naming::MAX_LEN
+            )));
+        }
+        let namespace = match opts.namespace.as_deref() {
+            Some(ns) if !ns.is_empty() => {
+                let clean = naming::sanitize(ns);
+                if clean != ns {
+                    return Err(BuildError::Option(format!(
+                        "namespace `{ns}` may only use letters, digits, `_`, `-` and `.`, and start with a letter (try `{clean}`)"
+                    )));
+                }
+                Some(clean)
+            }
+            _ => None,
+        };
+        let root_off = api.extensions.get("x-mcp") == Some(&Value::Bool(false));
+        let mut set = Toolset::default();
+        let mut hits = Hits::default();
+        let mut used_overrides: HashSet<&str> = HashSet::new();
+        let mut explicit: HashMap<String, String> = HashMap::new();
+        for op in &api.operations {
+            let source = Source {
+                operation_id: op.operation_id.clone(),
+                method: op.method.as_str().to_owned(),
+                path: op.path.clone(),
+                pointer: op.pointer.clone(),
+                tags: op.tags.clone(),
+            };
+            let derived =
+                naming::sanitize(&naming::base_name(op.operation_id.as_deref(), op.method.as_str(), &op.path));
+            let route_key = format!("{} {}", op.method.as_str(), op.path);
+            let (ov_key, ov) = [op.operation_id.as_deref(), Some(derived.as_str()), Some(route_key.as_str())]
+                .into_iter()
+                .flatten()
+                .find_map(|k| opts.overrides.get_key_value(k))
+                .map(|(k, v)| (Some(k.as_str()), Some(v)))
+                .unwrap_or((None, None));
+            let ext_name = op.extension("x-mcp-name").and_then(Value::as_str);
+            let given_name = ov.and_then(|o| o.name.as_deref()).or(ext_name);
+            let base = match given_name {
+                Some(n) => naming::sanitize(n),
+                None => derived.clone(),
+            };
+            let mut names: Vec<&str> = vec![derived.as_str(), base.as_str()];
+            if let Some(id) = op.operation_id.as_deref() {
+                names.push(id);
+            }
+            if let Err(why) = opts.selection.decide(op, &names, root_off, &mut hits) {
+                set.skipped.push(Skipped { source, reason: SkipReason::Excluded(why) });
+                continue;
+            }
+            if let Some(k) = ov_key {
+                used_overrides.insert(k);
+            }
+            let mut name = naming::fit(&naming::namespaced(namespace.as_deref(), &base), opts.max_name_len);
+            if let Some(&i) = set.index.get(&name) {
+                let first = set.tools[i].source.to_string();
+                if given_name.is_some() || explicit.contains_key(&name) {
+                    return Err(BuildError::NameClash { name, first, second: source.to_string() });
+                }
+                let mut n = 2;
+                loop {
+                    let candidate = naming::fit(
+                        &format!("{}_{n}", naming::namespaced(namespace.as_deref(), &base)),
+                        opts.max_name_len,
+                    );
+                    if !set.index.contains_key(&candidate) {
+                        name = candidate;
+                        break;
+                    }
+                    n += 1;
+                }
+            }
+            if given_name.is_some() {
+                explicit.insert(name.clone(), source.to_string());
+            }
+            match build_tool(api, op, name, source.clone(), ov, opts) {
+                Ok(tool) => {
+                    set.index.insert(tool.def.name.clone(), set.tools.len());
+                    set.tools.push(Arc::new(tool));
+                }
+                Err(why) => set.skipped.push(Skipped { source, reason: SkipReason::Unsupported(why) }),
+            }
+        }
+        if let Some((flag, value)) = opts.selection.unmatched(&hits).into_iter().next() {
+            let hint = suggest(&value, api.operations.iter().filter_map(|o| o.operation_id.as_deref()));
+            return Err(BuildError::Unmatched { flag: flag.to_owned(), value, hint });
+        }
+        if let Some(k) = opts.overrides.keys().find(|k| !used_overrides.contains(k.as_str())) {
+            let hint = suggest(k, api.operations.iter().filter_map(|o| o.operation_id.as_deref()));
+            return Err(BuildError::Unmatched { flag: "override".into(), value: k.clone(), hint });
+        }
+        Ok(set)
+    }
+}
+
+/// `; did you mean `x`?` for the closest candidate, if it is close.
+pub(crate) fn suggest<'a>(value: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let best = candidates.map(|c| (levenshtein(value, c), c)).min();
+    match best {
+        Some((d, c)) if d <= 3.max(value.len() / 3) => format!("; did you mean `{c}`?"),
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn build_tool(
+    api: &Api,
+    op: &Operation,
+    name: String,
+    source: Source,
+    ov: Option<&super::build::Override>,
+    opts: &ToolsetOptions,
+) -> Result<Tool, String> {
+    let mut warnings = Vec::new();
+    let input = input_schema(api, op, &mut warnings)?;
+    let (output_schema, wrap_output) = match opts.output_schemas {
+        OutputSchemas::Off => (None, false),
+        policy => match output_schema(api, op) {
+            Some((mut schema, wrap)) => {
+                if policy == OutputSchemas::Tolerant {
+                    tolerate(&mut schema, 0);
+                    allow_escape(&mut schema);
+                }
+                (Some(Arc::new(into_map(schema))), wrap)
+            }
+            None => (None, false),
+        },
+    };
+    let title = ov.and_then(|o| o.title.clone()).or_else(|| op.summary.clone()).map(|t| truncate(&t, 200));
+    let description = ov
+        .and_then(|o| o.description.clone())
+        .or_else(|| op.extension("x-mcp-description").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| derive_description(op));
+    let description = truncate(&description, opts.description_budget);
+    let mut annotations = method_annotations(op.method.as_str());
+    annotations.title.clone_from(&title);
+    if let Some(a) = op.extension("x-mcp-annotations") {
+        match Annotations::from_json(a) {
+            Some(a) => annotations.merge(&a),
+            None => warnings.push("x-mcp-annotations must be an object; ignored".into()),
+        }
+    }
+    if let Some(a) = ov.and_then(|o| o.annotations.as_ref()) {
+        annotations.merge(a);
+    }
+    let timeout = ov.and_then(|o| o.timeout).or_else(|| match op.extension("x-mcp-timeout") {
+        Some(v) => match v.as_f64() {
+            Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
+            _ => {
+                warnings.push("x-mcp-timeout must be a positive number of seconds; ignored".into());
+                None
+            }
+        },
+        None => None,
+    });
+    let timeout = timeout.or(opts.default_timeout);
+    let security = op.security.clone().unwrap_or_else(|| api.security.clone());
+    let scopes = match ov.and_then(|o| o.scopes.clone()) {
+        Some(s) => s,
+        None => match op.extension("x-mcp-scopes") {
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
+            _ => oauth_scopes(api, &security),
+        },
+    };
+    let Input { schema, plan, body_args } = input;
+    Ok(Tool {
+        def: ToolDef { name, title, description, input_schema: Arc::new(schema), output_schema, annotations },
+        plan,
+        source,
+        timeout,
+        security,
+        scopes,
+        wrap_output,
+        tolerant_output: opts.output_schemas == OutputSchemas::Tolerant,
+        body_args,
+        warnings,
+        validator: OnceLock::new(),
+        output_validator: OnceLock::new(),
+    })
+}
+
+/// Scopes named by the operation's OAuth 2.0 / OpenID Connect requirements (the first
+/// requirement that names any).
+fn oauth_scopes(api: &Api, security: &[toolgate_openapi::SecurityRequirement]) -> Vec<String> {
+    for req in security {
+        let mut scopes = Vec::new();
+        for (scheme, list) in req {
+            if matches!(
+                api.security_schemes.get(scheme),
+                Some(SecurityScheme::OAuth2 { .. } | SecurityScheme::OpenIdConnect { .. })
+            ) {
+                scopes.extend(list.iter().cloned());
+            }
+        }
+        if !scopes.is_empty() {
+            return scopes;
+        }
+    }
+    Vec::new()
+}
+
+fn method_annotations(method: &str) -> Annotations {
+    let (read_only, destructive, idempotent) = match method {
+        "GET" | "HEAD" | "OPTIONS" | "TRACE" | "QUERY" => (true, false, true),
+        "PUT" => (false, true, true),
+        "DELETE" => (false, true, true),
+        _ => (false, false, false),
+    };
+    Annotations {
+        title: None,
+        read_only: Some(read_only),
+        destructive: Some(destructive),
+        idempotent: Some(idempotent),
+        open_world: None,
+    }
+}
+
+fn derive_description(op: &Operation) -> String {
+    let summary = op.summary.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let description = op.description.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let mut text = match (summary, description) {
+        (Some(s), Some(d)) if !d.contains(s) => format!("{s}\n\n{d}"),
+        (_, Some(d)) => d.to_owned(),
+        (Some(s), None) => s.to_owned(),
+        (None, None) => format!("{} {}", op.method.as_str(), op.path),
+    };
+    if op.deprecated {
+        text.insert_str(0, "Deprecated. ");
+    }
+    text
+}
+
+fn truncate(s: &str, budget: usize) -> String {
+    if s.chars().count() <= budget {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(budget.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn into_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+struct Input {
+    schema: Map<String, Value>,
+    plan: RequestPlan,
+    body_args: Vec<String>,
+}
+
+enum BodyKind {
+    Json,
+    Form,
+    Multipart,
+    Text,
+    Binary,
+}
+
+fn body_kind(media: &str) -> BodyKind {
+    let base = media.split(';').next().unwrap_or("").trim();
+    if base == "application/json" || base.ends_with("+json") || base.ends_with("/json") || base == "*/*" {
+        BodyKind::Json
+    } else if base == "application/x-www-form-urlencoded" {
+        BodyKind::Form
+    } else if base.starts_with("multipart/") {
+        BodyKind::Multipart
+    } else if base.starts_with("text/")
+        || base.ends_with("+xml")
+        || base.ends_with("/xml")
+        || base == "application/yaml"
+    {
+        BodyKind::Text
+    } else {
+        BodyKind::Binary
+    }
+}
+
+/// JSON first, then form, multipart, text, anything else.
+fn pick_media(content: &[MediaType]) -> Option<&MediaType> {
+    let rank = |m: &MediaType| match body_kind(&m.media_type) {
+        BodyKind::Json if m.media_type != "*/*" => 0,
+        BodyKind::Form => 1,
+        BodyKind::Multipart => 2,
+        BodyKind::Text => 3,
+        BodyKind::Json => 4,
+        BodyKind::Binary => 5,
+    };
+    content.iter().min_by_key(|m| rank(m))
+}
+
+/// The properties of an object body (its `allOf` parts merged), or `None` when the body is not
+/// a plain object (an array, a primitive, a union, a map with free-form keys).
+fn flatten(api: &Api, schema: &Value) -> Option<(Map<String, Value>, Vec<String>)> {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    merge_object(api, schema, &mut props, &mut required, 0)?;
+    (!props.is_empty()).then_some((props, required))
+}
+
+fn merge_object(
+    api: &Api,
+    schema: &Value,
+    props: &mut Map<String, Value>,
+    required: &mut Vec<String>,
+    depth: usize,
+) -> Option<()> {
+    if depth > 16 {
+        return None;
+    }
+    let resolved = api.schemas.resolve(schema);
+    let viewed = api.schemas.view(resolved, View::Input);
+    let m = viewed.as_object()?;
+    if ["oneOf", "anyOf", "not", "if", "$ref", "patternProperties"].iter().any(|k| m.contains_key(*k)) {
+        return None;
+    }
+    match m.get("type") {
+        None => {}
+        Some(Value::String(t)) if t == "object" => {}
+        _ => return None,
+    }
+    match m.get("additionalProperties") {
+        None | Some(Value::Bool(false)) => {}
+        _ => return None,
+    }
+    if let Some(Value::Array(parts)) = m.get("allOf") {
+        for p in parts {
+            merge_object(api, p, props, required, depth + 1)?;
+        }
+    }
+    if let Some(Value::Object(own)) = m.get("properties") {
+        for (k, v) in own {
+            props.insert(k.clone(), v.clone());
+        }
+    }
+    if let Some(Value::Array(r)) = m.get("required") {
+        required.extend(r.iter().filter_map(Value::as_str).map(str::to_owned));
+    }
+    if m.get("allOf").is_none() && m.get("properties").is_none() && m.get("type").is_none() {
+        return None;
+    }
+    Some(())
+}
+
+fn is_file_schema(api: &Api, s: &Value) -> bool {
+    let s = api.schemas.resolve(s);
+    let fmt = s.get("format").and_then(Value::as_str);
+    let media = s.get("contentMediaType").and_then(Value::as_str);
+    matches!(fmt, Some("binary")) || media.is_some_and(|m| !m.contains("json") && !m.starts_with("text/"))
+}
+
+fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result<Input, String> {
+    let template = parse_template(&op.path);
+    let mut props: Map<String, Value> = Map::new();
+    let mut required: Vec<String> = Vec::new();
+    let mut taken: HashSet<String> = HashSet::new();
+
+    // The body first: its fields keep their plain names.
+    let mut body = BodyPlan::None;
+    let mut content_type = None;
+    let mut body_props: Vec<(String, Value, bool)> = Vec::new();
+    let mut body_args = Vec::new();
+    if let Some(rb) = &op.request_body
+        && let Some(media) = pick_media(&rb.content) {
+            content_type = Some(media.media_type.split(';').next().unwrap_or("").trim().to_owned());
+            let schema = media.schema.clone().unwrap_or_else(|| json!({}));
+            let kind = body_kind(&media.media_type);
+            let flat = match kind {
+                BodyKind::Json | BodyKind::Form | BodyKind::Multipart => flatten(api, &schema),
+                _ => None,
+            };
+            match (kind, flat) {
+                (kind @ (BodyKind::Json | BodyKind::Form | BodyKind::Multipart), Some((fields, req))) => {
+                    let mut plans = Vec::new();
+                    for (field, mut fschema) in fields {
+                        let file = matches!(kind, BodyKind::Multipart) && is_file_schema(api, &fschema);
+                        let file_array = matches!(kind, BodyKind::Multipart)
+                            && !file
+                            && fschema.get("items").is_some_and(|i| is_file_schema(api, i));
+                        if file {
+                            fschema = file_schema(fschema.get("description"));
+                        } else if file_array {
+                            let d = fschema.get("description").cloned();
+                            fschema = json!({"type": "array", "items": file_schema(None)});
+                            if let Some(d) = d {
+                                fschema["description"] = d;
+                            }
+                        }
+                        let enc = media.encoding.get(&field);
+                        plans.push(FieldPlan {
+                            arg: field.clone(),
+                            name: field.clone(),
+                            file: file || file_array,
+                            content_type: enc.and_then(|e| e.content_type.clone()),
+                            explode: enc.and_then(|e| e.explode).unwrap_or(true),
+                        });
+                        let is_req = rb.required && req.contains(&field);
+                        taken.insert(field.clone());
+                        body_args.push(field.clone());
+                        body_props.push((field, fschema, is_req));
+                    }
+                    body = match kind {
+                        BodyKind::Json => BodyPlan::JsonFields(plans),
+                        BodyKind::Form => BodyPlan::Form(plans),
+                        _ => BodyPlan::Multipart(plans),
+                    };
+                }
+                (BodyKind::Json, None) => {
+                    let mut s = api.schemas.view(&schema, View::Input);
+                    describe(&mut s, rb.description.as_deref().or(Some("The request body")));
+                    taken.insert("body".into());
+                    body_args.push("body".into());
+                    body_props.push(("body".into(), s, rb.required));
+                    body = BodyPlan::JsonWhole { arg: "body".into() };
+                }
+                (BodyKind::Binary, _) => {
+                    let media_type = content_type.clone().unwrap_or_default();
+                    let s = json!({
+                        "type": "string",
+                        "contentEncoding": "base64",
+                        "description": rb.description.clone().unwrap_or_else(|| format!("The request body ({media_type}), base64-encoded")),
+                    });
+                    taken.insert("body".into());
+                    body_args.push("body".into());
+                    body_props.push(("body".into(), s, rb.required));
+                    body = BodyPlan::Raw { arg: "body".into(), base64: true };
+                }
+                (_, _) => {
+                    let media_type = content_type.clone().unwrap_or_default();
+                    let s = json!({
+                        "type": "string",
+                        "description": rb.description.clone().unwrap_or_else(|| format!("The request body ({media_type})")),
+                    });
+                    taken.insert("body".into());
+                    body_args.push("body".into());
+                    body_props.push(("body".into(), s, rb.required));
+                    body = BodyPlan::Raw { arg: "body".into(), base64: false };
+                }
+            }
+        }
+
+    // Parameters: path, query, header, cookie; a clash gets a location suffix.
+    let mut params: Vec<ParamPlan> = Vec::new();
+    let mut param_props: Vec<(String, Value, bool)> = Vec::new();
+    let mut declared: Vec<&toolgate_openapi::Parameter> = op.parameters.iter().collect();
+    declared.sort_by_key(|p| p.location);
+    let template_names: Vec<&str> =
+        template.iter().filter_map(|t| if let Tpl::Param(n) = t { Some(n.as_str()) } else { None }).collect();
+    for p in &declared {
+        if p.location == ParameterLocation::Path && !template_names.contains(&p.name.as_str()) {
+            warnings.push(format!("path parameter `{}` does not appear in the path; ignored", p.name));
+        }
+    }
+    let mut implicit = Vec::new();
+    for n in &template_names {
+        if !declared.iter().any(|p| p.location == ParameterLocation::Path && p.name == *n) {
+            warnings.push(format!("path parameter `{n}` is not declared; accepted as a string"));
+            implicit.push(toolgate_openapi::Parameter {
+                name: (*n).to_owned(),
+                location: ParameterLocation::Path,
+                required: true,
+                deprecated: false,
+                description: None,
+                schema: json!({"type": "string"}),
+                style: toolgate_openapi::Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                content_type: None,
+            });
+        }
+    }
+    let all_params = implicit.iter().chain(
+        declared
+            .iter()
+            .copied()
+            .filter(|p| p.location != ParameterLocation::Path || template_names.contains(&p.name.as_str())),
+    );
+    let mut all: Vec<&toolgate_openapi::Parameter> = all_params.collect();
+    all.sort_by_key(|p| p.location);
+    for p in all {
+        let mut arg = p.name.clone();
+        if taken.contains(&arg) {
+            arg = format!("{}__{}", p.name, p.location.as_str());
+            let mut n = 2;
+            while taken.contains(&arg) {
+                arg = format!("{}__{}{n}", p.name, p.location.as_str());
+                n += 1;
+            }
+        }
+        taken.insert(arg.clone());
+        let mut s = p.schema.clone();
+        describe(&mut s, p.description.as_deref());
+        if p.deprecated
+            && let Value::Object(m) = &mut s {
+                m.insert("deprecated".into(), Value::Bool(true));
+            }
+        if arg != p.name {
+            let note = format!("({} parameter `{}`)", p.location.as_str(), p.name);
+            if let Value::Object(m) = &mut s {
+                let d = m.get("description").and_then(Value::as_str).map(|d| format!("{d} {note}")).unwrap_or(note);
+                m.insert("description".into(), Value::String(d));
+            }
+        }
+        param_props.push((arg.clone(), s, p.required));
+        params.push(ParamPlan {
+            arg,
+            name: p.name.clone(),
+            location: p.location,
+            style: p.style,
+            explode: p.explode,
+            allow_reserved: p.allow_reserved,
+            json: p.content_type.as_deref().is_some_and(|c| matches!(body_kind(c), BodyKind::Json)),
+        });
+    }
+    for (name, schema, req) in param_props.into_iter().chain(body_props) {
+        if req {
+            required.push(name.clone());
+        }
+        props.insert(name, schema);
+    }
+
+    // The path template, with literal text encoded where the document left it raw.
+    let path = template
+        .into_iter()
+        .map(|t| match t {
+            Tpl::Lit(s) => PathPart::Literal(encode_literal(&s)),
+            Tpl::Param(n) => {
+                let i = params
+                    .iter()
+                    .position(|p| p.location == ParameterLocation::Path && p.name == n)
+                    .unwrap_or(usize::MAX);
+                PathPart::Param(i)
+            }
+        })
+        .collect::<Vec<_>>();
+    if path.contains(&PathPart::Param(usize::MAX)) {
+        return Err("a path parameter could not be placed".into());
+    }
+
+    let mut root = Map::new();
+    root.insert("type".into(), json!("object"));
+    root.insert("properties".into(), Value::Object(props));
+    if !required.is_empty() {
+        root.insert("required".into(), json!(required));
+    }
+    root.insert("additionalProperties".into(), Value::Bool(false));
+    let bundled = api.schemas.bundle(&Value::Object(root), View::Input);
+    let method = http::Method::from_bytes(op.method.as_str().as_bytes())
+        .map_err(|_| format!("`{}` is not a valid HTTP method", op.method))?;
+    let accept = success_media(op).map(|m| m.iter().map(|m| m.media_type.as_str()).collect::<Vec<_>>().join(", "));
+    Ok(Input {
+        schema: into_map(bundled),
+        plan: RequestPlan { method, path, params, body, content_type, accept },
+        body_args,
+    })
+}
+
+fn describe(s: &mut Value, description: Option<&str>) {
+    let (Some(d), Value::Object(m)) = (description, s) else {
+        return;
+    };
+    if !m.contains_key("description") {
+        m.insert("description".into(), Value::String(d.to_owned()));
+    }
+}
+
+enum Tpl {
+    Lit(String),
+    Param(String),
+}
+
+fn parse_template(path: &str) -> Vec<Tpl> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        if open > 0 {
+            out.push(Tpl::Lit(rest[..open].to_owned()));
+        }
+        out.push(Tpl::Param(rest[open + 1..open + close].to_owned()));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Tpl::Lit(rest.to_owned()));
+    }
+    out
+}
+
+fn encode_literal(s: &str) -> String {
+    const PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'|')
+        .add(b'\\')
+        .add(b'^');
+    percent_encoding::utf8_percent_encode(s, PATH).to_string()
+}
+
+/// The media types of the first documented success response.
+fn success_media(op: &Operation) -> Option<&[MediaType]> {
+    success_response(op).map(|r| r.content.as_slice()).filter(|c| !c.is_empty())
+}
+
+fn success_response(op: &Operation) -> Option<&toolgate_openapi::Response> {
+    let rank = |s: &str| match s {
+        "200" => 0,
+        "201" => 1,
+        "202" => 2,
+        "203" | "206" => 3,
+        s if s.len() == 3 && s.starts_with('2') => 4,
+        "2XX" | "2xx" => 5,
+        _ => 99,
+    };
+    op.responses.iter().filter(|r| rank(&r.status) < 99).min_by_key(|r| rank(&r.status))
+}
+
+/// The output schema (bundled, object-rooted) and whether results are wrapped.
+fn output_schema(api: &Api, op: &Operation) -> Option<(Value, bool)> {
+    let resp = success_response(op)?;
+    let media =
+        resp.content.iter().find(|m| matches!(body_kind(&m.media_type), BodyKind::Json) && m.media_type != "*/*")?;
+    let schema = media.schema.as_ref()?;
+    let bundled = api.schemas.bundle(schema, View::Output);
+    let Value::Object(mut root) = bundled else {
+        return None;
+    };
+    let defs = root.shift_remove("$defs");
+    // A root that only references a definition: inline that definition.
+    if let Some(Value::String(r)) = root.get("$ref").cloned()
+        && root.keys().all(|k| k == "$ref" || k == "description" || k == "title")
+            && let Some(def) = api.schemas.get_ref(&r)
+                && let Value::Object(d) = api.schemas.view(&def.schema, View::Output) {
+                    let desc = root.shift_remove("description");
+                    root = d;
+                    if let Some(desc) = desc {
+                        root.entry("description").or_insert(desc);
+                    }
+                }
+    let is_object = match root.get("type") {
+        Some(Value::String(t)) => t == "object",
+        Some(Value::Array(_)) => false,
+        None => root.contains_key("properties") && !root.contains_key("$ref"),
+        _ => false,
+    } && !root.contains_key("oneOf")
+        && !root.contains_key("anyOf");
+    let (mut out, wrap) = if is_object {
+        root.insert("type".into(), json!("object"));
+        (root, false)
+    } else {
+        let mut outer = Map::new();
+        outer.insert("type".into(), json!("object"));
+        outer.insert("properties".into(), json!({"result": Value::Object(root)}));
+        outer.insert("required".into(), json!(["result"]));
+        (outer, true)
+    };
+    if let Some(d) = defs {
+        out.insert("$defs".into(), d);
+    }
+    Some((Value::Object(out), wrap))
+}
+
+/// Makes sure the escape object (`{"_toolgate": …}`, see [`OutputSchemas::Tolerant`]) fits a
+/// tolerant output schema: the root stays `type: object`, and where the root constrains unknown
+/// keys the escape key is declared.
+fn allow_escape(schema: &mut Value) {
+    let Value::Object(m) = schema else { return };
+    m.insert("type".into(), json!("object"));
+    let constrains =
+        m.get("additionalProperties").is_some_and(|a| a != &Value::Bool(true)) || m.contains_key("patternProperties");
+    if constrains {
+        let props = m.entry("properties").or_insert_with(|| json!({}));
+        if let Value::Object(p) = props {
+            p.insert(
+                crate::output::ESCAPE_KEY.into(),
+                json!({"description": "Set instead of the documented fields when a response did not match this schema; the response itself is in the text content."}),
+            );
+        }
+    }
+}
+
+/// The tolerant form of an output schema (see [`OutputSchemas::Tolerant`]).
+pub(crate) fn tolerate(v: &mut Value, depth: usize) {
+    const DROP: &[&str] = &[
+        "required",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "dependentRequired",
+        "propertyNames",
+        "not",
+        "contains",
+        "minContains",
+        "maxContains",
+        "if",
+        "then",
+        "else",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contentSchema",
+    ];
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Value::Bool(false) => *v = Value::Bool(true),
+        Value::Object(m) => {
+            for k in DROP {
+                m.shift_remove(*k);
+            }
+            if m.get("additionalProperties") == Some(&Value::Bool(false)) {
+                m.shift_remove("additionalProperties");
+            }
+            if let Some(one) = m.shift_remove("oneOf") {
+                m.insert("anyOf".into(), one);
+            }
+            match m.get_mut("type") {
+                Some(Value::String(t)) if t != "null" => {
+                    let t = std::mem::take(t);
+                    m.insert("type".into(), json!([t, "null"]));
+                }
+                Some(Value::Array(ts)) if !ts.iter().any(|t| t == "null") => ts.push(json!("null")),
+                _ => {}
+            }
+            if let Some(Value::Object(d)) = m.get_mut("discriminator") {
+                d.shift_remove("mapping");
+            }
+            toolgate_openapi::for_each_subschema(m, |s| tolerate(s, depth + 1));
+        }
+        _ => {}
+    }
+}

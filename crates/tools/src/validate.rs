@@ -1,0 +1,162 @@
+//! Argument and result validation with validators compiled once per tool.
+
+use serde_json::{Map, Value};
+
+use crate::build::suggest;
+use crate::error::{ArgumentError, ArgumentProblem};
+use crate::tool::Tool;
+
+/// A compiled validator, or why none could be compiled.
+#[derive(Debug)]
+pub(crate) enum Compiled {
+    Ready(Box<jsonschema::Validator>),
+    Failed(String),
+}
+
+fn compile(schema: &Map<String, Value>) -> Compiled {
+    let value = Value::Object(schema.clone());
+    let build = |v: &Value| jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(v);
+    match build(&value) {
+        Ok(v) => Compiled::Ready(Box::new(v)),
+        Err(first) => {
+            // Regular expressions from other dialects are the usual reason: try without them.
+            let mut relaxed = value.clone();
+            strip_patterns(&mut relaxed);
+            match build(&relaxed) {
+                Ok(v) => Compiled::Ready(Box::new(v)),
+                Err(_) => Compiled::Failed(first.to_string()),
+            }
+        }
+    }
+}
+
+fn strip_patterns(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.shift_remove("pattern");
+            m.shift_remove("patternProperties");
+            m.values_mut().for_each(strip_patterns);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_patterns),
+        _ => {}
+    }
+}
+
+/// Describes what a property expects, for messages: `integer: The product ID`.
+fn expected(schema: Option<&Value>) -> String {
+    let Some(s) = schema else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    match s.get("type") {
+        Some(Value::String(t)) => parts.push(t.clone()),
+        Some(Value::Array(ts)) => parts.push(ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or ")),
+        _ => {}
+    }
+    if let Some(Value::Array(e)) = s.get("enum") {
+        let vals: Vec<String> = e.iter().take(10).map(Value::to_string).collect();
+        parts.push(format!("one of {}", vals.join(", ")));
+    }
+    let mut out = parts.join(", ");
+    if let Some(d) = s.get("description").and_then(Value::as_str) {
+        let d: String = d.chars().take(120).collect();
+        if out.is_empty() {
+            out = d;
+        } else {
+            out = format!("{out}: {d}");
+        }
+    }
+    out
+}
+
+fn first_segment(path: &str) -> (String, String) {
+    let mut it = path.trim_start_matches('/').splitn(2, '/');
+    let head = it.next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+    let rest = it.next().map(|r| format!("/{r}")).unwrap_or_default();
+    (head, rest)
+}
+
+impl Tool {
+    /// Checks arguments against the input schema; the message names each argument concerned
+    /// and what it expects.
+    pub fn validate(&self, args: &Map<String, Value>) -> Result<(), ArgumentError> {
+        let compiled = self.validator.get_or_init(|| compile(&self.def.input_schema));
+        let Compiled::Ready(v) = compiled else {
+            return Ok(());
+        };
+        let instance = Value::Object(args.clone());
+        if v.is_valid(&instance) {
+            return Ok(());
+        }
+        let props = self.def.input_schema.get("properties").and_then(Value::as_object);
+        let mut problems = Vec::new();
+        for e in v.iter_errors(&instance).take(10) {
+            let path = e.instance_path().as_str().to_owned();
+            match e.kind() {
+                jsonschema::error::ValidationErrorKind::Required { property } if path.is_empty() => {
+                    let name = property.as_str().unwrap_or_default();
+                    let exp = expected(props.and_then(|p| p.get(name)));
+                    let msg = if exp.is_empty() { "is required".to_owned() } else { format!("is required ({exp})") };
+                    problems.push(ArgumentProblem::new(name, msg));
+                }
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } if path.is_empty() => {
+                    let known: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+                    for u in unexpected {
+                        let hint = suggest(u, known.iter().copied());
+                        let list = if known.is_empty() {
+                            "this tool takes no arguments".to_owned()
+                        } else {
+                            format!("the arguments are: {}", known.join(", "))
+                        };
+                        problems
+                            .push(ArgumentProblem::new(u, format!("is not an argument of this tool{hint} ({list})")));
+                    }
+                }
+                _ => {
+                    let (arg, rest) = first_segment(&path);
+                    let mut msg = if rest.is_empty() { format!(": {e}") } else { format!("at `{rest}`: {e}") };
+                    if rest.is_empty() {
+                        let exp = expected(props.and_then(|p| p.get(&arg)));
+                        if !exp.is_empty() {
+                            msg.push_str(&format!(" (expected {exp})"));
+                        }
+                    }
+                    problems.push(ArgumentProblem::new(&arg, msg.trim_start_matches(": ").to_owned()));
+                }
+            }
+        }
+        if problems.is_empty() {
+            problems.push(ArgumentProblem::new("", "the arguments do not match the input schema"));
+        }
+        Err(ArgumentError { problems })
+    }
+
+    /// Checks a `structuredContent` candidate against the advertised output schema. `Err`
+    /// says where and why it does not fit.
+    pub fn check_output(&self, value: &Value) -> Result<(), String> {
+        let Some(schema) = &self.def.output_schema else {
+            return Ok(());
+        };
+        let compiled = self.output_validator.get_or_init(|| compile(schema));
+        let Compiled::Ready(v) = compiled else {
+            return Ok(());
+        };
+        match v.validate(value) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let at = e.instance_path().as_str().to_owned();
+                Err(if at.is_empty() { e.to_string() } else { format!("at {at}: {e}") })
+            }
+        }
+    }
+
+    /// Compiles the argument validator now (it is otherwise compiled on the first call) and
+    /// returns why it could not be compiled, if it could not: calls of such a tool are then
+    /// not validated beyond what request building needs.
+    pub fn schema_error(&self) -> Option<&str> {
+        match self.validator.get_or_init(|| compile(&self.def.input_schema)) {
+            Compiled::Ready(_) => None,
+            Compiled::Failed(why) => Some(why),
+        }
+    }
+}
