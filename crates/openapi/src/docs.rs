@@ -171,9 +171,10 @@ fn collect_external_refs(v: &Value, ptr: &mut String, out: &mut Vec<(String, Str
     match v {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get("$ref")
-                && !r.starts_with('#') {
-                    out.push((ptr.clone(), r.clone()));
-                }
+                && !r.starts_with('#')
+            {
+                out.push((ptr.clone(), r.clone()));
+            }
             for (k, child) in map {
                 if k == "example"
                     || k == "examples"

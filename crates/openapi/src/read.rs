@@ -119,7 +119,8 @@ pub(crate) fn deref<'d>(docs: &'d DocSet, loc: Loc, v: &'d Value) -> Result<(Loc
         let target = docs.target(&loc, r)?;
         chain.push(loc);
         if chain.contains(&target) {
-            let names: Vec<String> = chain.iter().chain(std::iter::once(&target)).map(|l| format!("#{}", l.ptr)).collect();
+            let names: Vec<String> =
+                chain.iter().chain(std::iter::once(&target)).map(|l| format!("#{}", l.ptr)).collect();
             return Err(docs.problem(&start, ProblemKind::RefCycle, format!("reference cycle: {}", names.join(" → "))));
         }
         if chain.len() > 64 {
@@ -181,9 +182,10 @@ pub(crate) fn finish(
     let mut reported: HashMap<String, ()> = HashMap::new();
     for mut p in pending {
         if let Some(dp) = crate::schema::closure_problem(&schemas, &p.deps, &def_problems)
-            && (reported.insert(dp.pointer.clone(), ()).is_none() || lenient) {
-                p.problems.push(dp.clone());
-            }
+            && (reported.insert(dp.pointer.clone(), ()).is_none() || lenient)
+        {
+            p.problems.push(dp.clone());
+        }
         if p.problems.is_empty() {
             ops.push(p.op);
         } else if lenient {

@@ -163,9 +163,10 @@ impl Schemas {
         let mut stack = Vec::new();
         collect_refs(schema, &mut |name| {
             if let Some(&i) = self.by_name.get(name)
-                && seen.insert(i) {
-                    stack.push(i);
-                }
+                && seen.insert(i)
+            {
+                stack.push(i);
+            }
         });
         while let Some(i) = stack.pop() {
             for &d in &self.defs[i].deps {
@@ -246,9 +247,10 @@ pub fn for_each_subschema_mut(map: &mut Map<String, Value>, mut f: impl FnMut(&m
                 m.values_mut().for_each(&mut f);
             }
         } else if LIST.contains(&k)
-            && let Value::Array(a) = v {
-                a.iter_mut().for_each(&mut f);
-            }
+            && let Value::Array(a) = v
+        {
+            a.iter_mut().for_each(&mut f);
+        }
     }
 }
 
@@ -457,12 +459,13 @@ impl<'d> Builder<'d> {
                 }
                 _ if ONE.contains(&k) => {
                     if k == "items"
-                        && let Value::Array(list) = value {
-                            // draft-4 tuple form
-                            let items = self.norm_list(list, doc, ptr, k, depth)?;
-                            out.insert("prefixItems".into(), Value::Array(items));
-                            continue;
-                        }
+                        && let Value::Array(list) = value
+                    {
+                        // draft-4 tuple form
+                        let items = self.norm_list(list, doc, ptr, k, depth)?;
+                        out.insert("prefixItems".into(), Value::Array(items));
+                        continue;
+                    }
                     if value.is_object() || value.is_boolean() {
                         let child = self.child(value, doc, ptr, &[k], depth)?;
                         out.insert(key.clone(), child);
@@ -591,14 +594,12 @@ impl<'d> Builder<'d> {
                 }
             }
         }
-        if exclusive_min
-            && let Some(m) = out.shift_remove("minimum") {
-                out.insert("exclusiveMinimum".into(), m);
-            }
-        if exclusive_max
-            && let Some(m) = out.shift_remove("maximum") {
-                out.insert("exclusiveMaximum".into(), m);
-            }
+        if exclusive_min && let Some(m) = out.shift_remove("minimum") {
+            out.insert("exclusiveMinimum".into(), m);
+        }
+        if exclusive_max && let Some(m) = out.shift_remove("maximum") {
+            out.insert("exclusiveMaximum".into(), m);
+        }
         if let Some(ex) = example {
             out.entry("examples").or_insert_with(|| Value::Array(vec![ex]));
         }
@@ -786,9 +787,10 @@ pub(crate) fn closure_problem<'p>(
 /// OpenAPI 3.0 `nullable: true` in JSON Schema 2020-12 terms.
 fn make_nullable(mut out: Map<String, Value>) -> Map<String, Value> {
     if let Some(Value::Array(e)) = out.get_mut("enum")
-        && !e.contains(&Value::Null) {
-            e.push(Value::Null);
-        }
+        && !e.contains(&Value::Null)
+    {
+        e.push(Value::Null);
+    }
     let composite = ["$ref", "allOf", "anyOf", "oneOf"].iter().any(|k| out.contains_key(*k));
     match out.get_mut("type") {
         Some(Value::String(t)) => {

@@ -489,83 +489,84 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
     let mut body_props: Vec<(String, Value, bool)> = Vec::new();
     let mut body_args = Vec::new();
     if let Some(rb) = &op.request_body
-        && let Some(media) = pick_media(&rb.content) {
-            content_type = Some(media.media_type.split(';').next().unwrap_or("").trim().to_owned());
-            let schema = media.schema.clone().unwrap_or_else(|| json!({}));
-            let kind = body_kind(&media.media_type);
-            let flat = match kind {
-                BodyKind::Json | BodyKind::Form | BodyKind::Multipart => flatten(api, &schema),
-                _ => None,
-            };
-            match (kind, flat) {
-                (kind @ (BodyKind::Json | BodyKind::Form | BodyKind::Multipart), Some((fields, req))) => {
-                    let mut plans = Vec::new();
-                    for (field, mut fschema) in fields {
-                        let file = matches!(kind, BodyKind::Multipart) && is_file_schema(api, &fschema);
-                        let file_array = matches!(kind, BodyKind::Multipart)
-                            && !file
-                            && fschema.get("items").is_some_and(|i| is_file_schema(api, i));
-                        if file {
-                            fschema = file_schema(fschema.get("description"));
-                        } else if file_array {
-                            let d = fschema.get("description").cloned();
-                            fschema = json!({"type": "array", "items": file_schema(None)});
-                            if let Some(d) = d {
-                                fschema["description"] = d;
-                            }
+        && let Some(media) = pick_media(&rb.content)
+    {
+        content_type = Some(media.media_type.split(';').next().unwrap_or("").trim().to_owned());
+        let schema = media.schema.clone().unwrap_or_else(|| json!({}));
+        let kind = body_kind(&media.media_type);
+        let flat = match kind {
+            BodyKind::Json | BodyKind::Form | BodyKind::Multipart => flatten(api, &schema),
+            _ => None,
+        };
+        match (kind, flat) {
+            (kind @ (BodyKind::Json | BodyKind::Form | BodyKind::Multipart), Some((fields, req))) => {
+                let mut plans = Vec::new();
+                for (field, mut fschema) in fields {
+                    let file = matches!(kind, BodyKind::Multipart) && is_file_schema(api, &fschema);
+                    let file_array = matches!(kind, BodyKind::Multipart)
+                        && !file
+                        && fschema.get("items").is_some_and(|i| is_file_schema(api, i));
+                    if file {
+                        fschema = file_schema(fschema.get("description"));
+                    } else if file_array {
+                        let d = fschema.get("description").cloned();
+                        fschema = json!({"type": "array", "items": file_schema(None)});
+                        if let Some(d) = d {
+                            fschema["description"] = d;
                         }
-                        let enc = media.encoding.get(&field);
-                        plans.push(FieldPlan {
-                            arg: field.clone(),
-                            name: field.clone(),
-                            file: file || file_array,
-                            content_type: enc.and_then(|e| e.content_type.clone()),
-                            explode: enc.and_then(|e| e.explode).unwrap_or(true),
-                        });
-                        let is_req = rb.required && req.contains(&field);
-                        taken.insert(field.clone());
-                        body_args.push(field.clone());
-                        body_props.push((field, fschema, is_req));
                     }
-                    body = match kind {
-                        BodyKind::Json => BodyPlan::JsonFields(plans),
-                        BodyKind::Form => BodyPlan::Form(plans),
-                        _ => BodyPlan::Multipart(plans),
-                    };
-                }
-                (BodyKind::Json, None) => {
-                    let mut s = api.schemas.view(&schema, View::Input);
-                    describe(&mut s, rb.description.as_deref().or(Some("The request body")));
-                    taken.insert("body".into());
-                    body_args.push("body".into());
-                    body_props.push(("body".into(), s, rb.required));
-                    body = BodyPlan::JsonWhole { arg: "body".into() };
-                }
-                (BodyKind::Binary, _) => {
-                    let media_type = content_type.clone().unwrap_or_default();
-                    let s = json!({
-                        "type": "string",
-                        "contentEncoding": "base64",
-                        "description": rb.description.clone().unwrap_or_else(|| format!("The request body ({media_type}), base64-encoded")),
+                    let enc = media.encoding.get(&field);
+                    plans.push(FieldPlan {
+                        arg: field.clone(),
+                        name: field.clone(),
+                        file: file || file_array,
+                        content_type: enc.and_then(|e| e.content_type.clone()),
+                        explode: enc.and_then(|e| e.explode).unwrap_or(true),
                     });
-                    taken.insert("body".into());
-                    body_args.push("body".into());
-                    body_props.push(("body".into(), s, rb.required));
-                    body = BodyPlan::Raw { arg: "body".into(), base64: true };
+                    let is_req = rb.required && req.contains(&field);
+                    taken.insert(field.clone());
+                    body_args.push(field.clone());
+                    body_props.push((field, fschema, is_req));
                 }
-                (_, _) => {
-                    let media_type = content_type.clone().unwrap_or_default();
-                    let s = json!({
-                        "type": "string",
-                        "description": rb.description.clone().unwrap_or_else(|| format!("The request body ({media_type})")),
-                    });
-                    taken.insert("body".into());
-                    body_args.push("body".into());
-                    body_props.push(("body".into(), s, rb.required));
-                    body = BodyPlan::Raw { arg: "body".into(), base64: false };
-                }
+                body = match kind {
+                    BodyKind::Json => BodyPlan::JsonFields(plans),
+                    BodyKind::Form => BodyPlan::Form(plans),
+                    _ => BodyPlan::Multipart(plans),
+                };
+            }
+            (BodyKind::Json, None) => {
+                let mut s = api.schemas.view(&schema, View::Input);
+                describe(&mut s, rb.description.as_deref().or(Some("The request body")));
+                taken.insert("body".into());
+                body_args.push("body".into());
+                body_props.push(("body".into(), s, rb.required));
+                body = BodyPlan::JsonWhole { arg: "body".into() };
+            }
+            (BodyKind::Binary, _) => {
+                let media_type = content_type.clone().unwrap_or_default();
+                let s = json!({
+                    "type": "string",
+                    "contentEncoding": "base64",
+                    "description": rb.description.clone().unwrap_or_else(|| format!("The request body ({media_type}), base64-encoded")),
+                });
+                taken.insert("body".into());
+                body_args.push("body".into());
+                body_props.push(("body".into(), s, rb.required));
+                body = BodyPlan::Raw { arg: "body".into(), base64: true };
+            }
+            (_, _) => {
+                let media_type = content_type.clone().unwrap_or_default();
+                let s = json!({
+                    "type": "string",
+                    "description": rb.description.clone().unwrap_or_else(|| format!("The request body ({media_type})")),
+                });
+                taken.insert("body".into());
+                body_args.push("body".into());
+                body_props.push(("body".into(), s, rb.required));
+                body = BodyPlan::Raw { arg: "body".into(), base64: false };
             }
         }
+    }
 
     // Parameters: path, query, header, cookie; a clash gets a location suffix.
     let mut params: Vec<ParamPlan> = Vec::new();
@@ -619,9 +620,10 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
         let mut s = p.schema.clone();
         describe(&mut s, p.description.as_deref());
         if p.deprecated
-            && let Value::Object(m) = &mut s {
-                m.insert("deprecated".into(), Value::Bool(true));
-            }
+            && let Value::Object(m) = &mut s
+        {
+            m.insert("deprecated".into(), Value::Bool(true));
+        }
         if arg != p.name {
             let note = format!("({} parameter `{}`)", p.location.as_str(), p.name);
             if let Value::Object(m) = &mut s {
@@ -765,14 +767,15 @@ fn output_schema(api: &Api, op: &Operation) -> Option<(Value, bool)> {
     // A root that only references a definition: inline that definition.
     if let Some(Value::String(r)) = root.get("$ref").cloned()
         && root.keys().all(|k| k == "$ref" || k == "description" || k == "title")
-            && let Some(def) = api.schemas.get_ref(&r)
-                && let Value::Object(d) = api.schemas.view(&def.schema, View::Output) {
-                    let desc = root.shift_remove("description");
-                    root = d;
-                    if let Some(desc) = desc {
-                        root.entry("description").or_insert(desc);
-                    }
-                }
+        && let Some(def) = api.schemas.get_ref(&r)
+        && let Value::Object(d) = api.schemas.view(&def.schema, View::Output)
+    {
+        let desc = root.shift_remove("description");
+        root = d;
+        if let Some(desc) = desc {
+            root.entry("description").or_insert(desc);
+        }
+    }
     let is_object = match root.get("type") {
         Some(Value::String(t)) => t == "object",
         Some(Value::Array(_)) => false,

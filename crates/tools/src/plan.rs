@@ -195,20 +195,22 @@ impl RequestPlan {
             path.insert(0, '/');
         }
         if let Some(ct) = &self.content_type
-            && (!body.is_empty() || matches!(self.body, BodyPlan::JsonFields(_) | BodyPlan::JsonWhole { .. })) {
-                let ct = if ct == "multipart/form-data" {
-                    format!("multipart/form-data; boundary={BOUNDARY}")
-                } else {
-                    ct.clone()
-                };
-                if let Ok(v) = HeaderValue::from_str(&ct) {
-                    headers.insert(CONTENT_TYPE, v);
-                }
+            && (!body.is_empty() || matches!(self.body, BodyPlan::JsonFields(_) | BodyPlan::JsonWhole { .. }))
+        {
+            let ct = if ct == "multipart/form-data" {
+                format!("multipart/form-data; boundary={BOUNDARY}")
+            } else {
+                ct.clone()
+            };
+            if let Ok(v) = HeaderValue::from_str(&ct) {
+                headers.insert(CONTENT_TYPE, v);
             }
+        }
         if let Some(accept) = &self.accept
-            && let Ok(v) = HeaderValue::from_str(accept) {
-                headers.insert(http::header::ACCEPT, v);
-            }
+            && let Ok(v) = HeaderValue::from_str(accept)
+        {
+            headers.insert(http::header::ACCEPT, v);
+        }
         Ok(PreparedRequest { method: self.method.clone(), path_and_query: path, headers, body })
     }
 
