@@ -3,6 +3,7 @@
 //! were skipped and why, and the loader's diagnostics.
 //!
 //! Review a changed snapshot by reading it: it is the contract clients see.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
