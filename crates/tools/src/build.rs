@@ -250,7 +250,8 @@ fn build_tool(
             None => (None, false),
         },
     };
-    let title = ov.and_then(|o| o.title.clone()).or_else(|| op.summary.clone()).map(|t| truncate(&t, 200));
+    let summary = op.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let title = ov.and_then(|o| o.title.clone()).or(summary).map(|t| truncate(&t, 200));
     let description = ov
         .and_then(|o| o.description.clone())
         .or_else(|| op.extension("x-mcp-description").and_then(Value::as_str).map(str::to_owned))

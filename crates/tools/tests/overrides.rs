@@ -146,6 +146,15 @@ fn descriptions_combine_summary_and_description_within_the_budget() {
 }
 
 #[test]
+fn an_empty_summary_is_no_title() {
+    let set = toolset("edge-cases.yaml");
+    let t = tool(&set, "edge_empty_summary");
+    assert!(!t.def.description.is_empty());
+    assert_eq!(t.def.title, None, "an empty summary must not become the title");
+    assert_eq!(t.def.annotations.title, None);
+}
+
+#[test]
 fn path_level_summary_and_description_are_used_when_the_operation_has_none() {
     let set = build(
         &api(doc31(json!({"/a": {
