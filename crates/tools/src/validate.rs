@@ -14,7 +14,8 @@ pub(crate) enum Compiled {
 }
 
 fn compile(schema: &Map<String, Value>) -> Compiled {
-    let value = Value::Object(schema.clone());
+    let mut value = Value::Object(schema.clone());
+    one_of_as_any_of(&mut value, 0);
     let build = |v: &Value| jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(v);
     match build(&value) {
         Ok(v) => Compiled::Ready(Box::new(v)),
@@ -28,6 +29,28 @@ fn compile(schema: &Map<String, Value>) -> Compiled {
             }
         }
     }
+}
+
+/// Reads every `oneOf` as `anyOf`. OpenAPI unions routinely overlap (object branches that do
+/// not forbid each other's properties, `integer | number`), and a discriminator, not JSON
+/// Schema, tells their branches apart: strict `oneOf` would refuse valid calls. The upstream
+/// still validates what it receives.
+fn one_of_as_any_of(v: &mut Value, depth: usize) {
+    let Value::Object(m) = v else { return };
+    if depth > 256 {
+        return;
+    }
+    if let Some(one) = m.shift_remove("oneOf") {
+        if m.contains_key("anyOf") {
+            let all = m.entry("allOf").or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(all) = all {
+                all.push(serde_json::json!({ "anyOf": one }));
+            }
+        } else {
+            m.insert("anyOf".into(), one);
+        }
+    }
+    toolgate_openapi::for_each_subschema(m, |s| one_of_as_any_of(s, depth + 1));
 }
 
 fn strip_patterns(v: &mut Value) {

@@ -213,6 +213,26 @@ fn discriminator_mappings_point_into_defs() {
 }
 
 #[test]
+fn overlapping_unions_accept_valid_arguments() {
+    // Cat, Dog and Lizard do not forbid each other's fields, so a cat also matches Dog and
+    // Lizard: read strictly as `oneOf`, every valid call would be refused.
+    let set = toolset("edge-cases.yaml");
+    let t = tool(&set, "edge_oneof_discriminator");
+    let cat = json!({"body": {"petType": "cat", "name": "Tom", "indoor": true}});
+    assert!(t.validate(&obj(cat.clone())).is_ok(), "{:?}", t.validate(&obj(cat)));
+    let dog = obj(json!({"body": {"petType": "dog", "name": "Rex", "breed": "collie"}}));
+    assert!(t.prepare(Some(&dog)).is_ok());
+    let t = tool(&set, "edge_anyof_overlapping");
+    assert!(accepts(t, json!({"id": 5})), "5 is an integer and a number");
+    assert!(accepts(t, json!({"id": 5.5, "value": ["a"], "contact": {"name": "x"}})));
+    assert!(!accepts(t, json!({"id": "5"})), "still checked");
+    let c = toolset("edge-cases-3.1.yaml");
+    let t = tool(&c, "edge31_const");
+    assert!(accepts(t, json!({"shape": {"kind": "circle", "radius": 1}})));
+    assert!(!accepts(t, json!({"shape": {"kind": "circle", "side": 1}})));
+}
+
+#[test]
 fn parameters_that_share_a_name_get_location_suffixes() {
     let set = toolset("edge-cases.yaml");
     let t = tool(&set, "edge_param_body_collision");
