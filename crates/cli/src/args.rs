@@ -24,12 +24,94 @@ pub enum Command {
     /// were skipped with the reason. `--format json` prints the full tool definitions
     /// (input and output schemas) as clients would see them.
     Tools(ToolsArgs),
+    /// Serve a built-in example shop API as MCP, and print how to connect.
+    ///
+    /// The shop (products, search, orders, inventory, a slow streaming report) runs in this
+    /// process; its operations are served as MCP tools at http://127.0.0.1:PORT/mcp and the REST
+    /// API itself next to it. With `--stdio`, MCP goes over stdin/stdout instead (for desktop
+    /// clients that start the server themselves).
+    Demo(DemoArgs),
+    /// Serve an HTTP API described by OpenAPI as an MCP server (Streamable HTTP).
+    ///
+    /// Every selected operation becomes a tool; calls go to the upstream base URL (`--upstream`,
+    /// else the document's first server) and never anywhere else. Binds 127.0.0.1 by default:
+    /// binding another address requires `--allowed-host` for the names clients use.
+    Serve(ServeArgs),
+    /// The same as `serve`, over stdin/stdout (for desktop clients).
+    Stdio(StdioArgs),
     /// Check a document for MCP-readiness; exits non-zero on errors (for CI).
     ///
     /// Reports missing operationIds, empty descriptions, names that had to be shortened or
     /// de-duplicated, operations that cannot be represented, and what the loader had to
     /// change. Errors make the exit status 1; `--deny-warnings` makes warnings count too.
     Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Serve MCP over stdin/stdout instead of HTTP.
+    #[arg(long)]
+    pub stdio: bool,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: std::net::SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct UpstreamArgs {
+    /// Base URL of the API (`http(s)://host[:port][/prefix]`). Default: the document's first
+    /// server.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Copy this header of each MCP request onto the upstream request; repeatable. Nothing is
+    /// forwarded unless asked: never send an MCP token to a third-party API by accident.
+    #[arg(long = "forward-header", value_name = "NAME")]
+    pub forward_headers: Vec<String>,
+    /// Timeout of each tool call, in seconds (a tool's own `x-mcp-timeout` wins).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Largest upstream response read, in bytes; the rest is cut with a marker.
+    #[arg(long, value_name = "BYTES", default_value_t = 262144)]
+    pub max_response_bytes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub doc: DocArgs,
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Path of the MCP endpoint.
+    #[arg(long, default_value = "/mcp")]
+    pub path: String,
+    /// A `Host` name clients use to reach this server (a DNS-rebinding guard); repeatable.
+    /// Loopback names are always allowed.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+    /// Accept any `Host` header (only behind a proxy that checks it).
+    #[arg(long)]
+    pub allow_any_host: bool,
+    /// A browser origin allowed to call this server (`https://app.example.com`); repeatable.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// Serve without authentication on a non-loopback address.
+    #[arg(long)]
+    pub allow_unauthenticated: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StdioArgs {
+    #[command(flatten)]
+    pub doc: DocArgs,
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 #[derive(Debug, Args)]

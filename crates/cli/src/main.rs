@@ -1,7 +1,9 @@
 //! The `toolgate` command.
 
 mod args;
+mod cmd_demo;
 mod cmd_lint;
+mod cmd_serve;
 mod cmd_tools;
 mod common;
 
@@ -20,6 +22,9 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tools(a) => cmd_tools::run(a).await,
         Command::Lint(a) => cmd_lint::run(a).await,
+        Command::Demo(a) => cmd_demo::run(a).await,
+        Command::Serve(a) => cmd_serve::serve(a).await,
+        Command::Stdio(a) => cmd_serve::stdio(a).await,
     };
     match result {
         Ok(code) => code,

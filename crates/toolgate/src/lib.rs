@@ -1,9 +1,43 @@
-//! toolgate: serve web APIs as MCP tools.
+//! Serve web APIs as MCP tools.
 //!
-//! (Crate documentation grows with the crate; see the README.)
+//! toolgate turns the operations of an OpenAPI document into MCP tools and serves them over
+//! Streamable HTTP (both protocol eras on one endpoint) or stdio. It has two faces:
+//!
+//! - **for axum apps** — [`Mcp`]: give it your router and its OpenAPI document (utoipa's, or
+//!   any JSON), and it returns a router with `/mcp` whose tools call your routes in process,
+//!   through your own layers (authentication included), with no socket;
+//! - **as a gateway** — [`Mount`] an API reachable over HTTP ([`Upstream::http`]) and serve the
+//!   [`Catalog`]; the `toolgate` command does this from the command line.
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! # async fn get_product() -> &'static str { "{}" }
+//! # fn openapi() -> serde_json::Value { serde_json::json!({}) }
+//! # async fn run() -> Result<(), toolgate::Error> {
+//! let app = Router::new().route("/products/{product_id}", get(get_product));
+//! let mcp = toolgate::Mcp::new(openapi(), app.clone())
+//!     .tools(["get_product"])          // explicit: only these become tools
+//!     .build()?;                       // fails if a name matches no operation
+//! let app = app.merge(mcp.router());   // serves /mcp next to the API
+//! # Ok(()) }
+//! ```
 
+mod call;
+mod catalog;
+mod custom;
+mod error;
+pub mod gateway;
+mod mcp;
 pub mod source;
+mod upstream;
 
+pub use catalog::{CallOptions, Catalog, Mount};
+pub use custom::{CustomTool, Request as CustomRequest};
+pub use error::Error;
+pub use mcp::{Mcp, McpEndpoint};
 pub use source::{Source, SourceError};
+pub use toolgate_mcp::{Caller, HttpOptions, LogLevel, McpHttp, Notifier, ServerOptions, serve, serve_stdio};
 pub use toolgate_openapi as openapi;
 pub use toolgate_tools as tools;
+pub use toolgate_tools::{Annotations, Content, Override, ToolOutput, ToolsetOptions};
+pub use upstream::{Upstream, UpstreamError};

@@ -42,3 +42,4 @@ pub use output::{Body, Content, ESCAPE_KEY, ToolOutput};
 pub use plan::{BOUNDARY, BaseUrl, BodyPlan, FieldPlan, ParamPlan, PathPart, PreparedRequest, RequestPlan};
 pub use select::{Excluded, Selection, glob};
 pub use tool::{Annotations, SkipReason, Skipped, Source, Tool, ToolDef, Toolset};
+pub use validate::ArgumentValidator;

@@ -221,7 +221,7 @@ pub fn cookie(explode: bool, name: &str, v: &Value, out: &mut Vec<String>) {
 
 fn cookie_pairs(explode: bool, name: &str, p: &[(String, String)], out: &mut Vec<String>) {
     if explode {
-        out.extend(p.iter().map(|(k, v)| format!("{k}={}", encode(v))));
+        out.extend(p.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))));
     } else {
         let flat: Vec<String> = p.iter().flat_map(|(k, v)| [encode(k), encode(v)]).collect();
         out.push(format!("{name}={}", flat.join(",")));

@@ -99,59 +99,84 @@ fn first_segment(path: &str) -> (String, String) {
     (head, rest)
 }
 
+/// A validator for tool arguments, compiled once, whose messages name each argument concerned
+/// and what it expects. [`Tool`] uses one for its input schema; hand-written tools can too.
+#[derive(Debug)]
+pub struct ArgumentValidator {
+    schema: Map<String, Value>,
+    compiled: Compiled,
+}
+
+impl ArgumentValidator {
+    /// Compiles a validator for an object schema.
+    pub fn new(schema: &Map<String, Value>) -> ArgumentValidator {
+        ArgumentValidator { schema: schema.clone(), compiled: compile(schema) }
+    }
+
+    /// Checks arguments.
+    pub fn validate(&self, args: &Map<String, Value>) -> Result<(), ArgumentError> {
+        check_args(&self.compiled, &self.schema, args)
+    }
+}
+
+fn check_args(
+    compiled: &Compiled,
+    schema: &Map<String, Value>,
+    args: &Map<String, Value>,
+) -> Result<(), ArgumentError> {
+    let Compiled::Ready(v) = compiled else { return Ok(()) };
+    let instance = Value::Object(args.clone());
+    if v.is_valid(&instance) {
+        return Ok(());
+    }
+    let props = schema.get("properties").and_then(Value::as_object);
+    let mut problems = Vec::new();
+    for e in v.iter_errors(&instance).take(10) {
+        let path = e.instance_path().as_str().to_owned();
+        match e.kind() {
+            jsonschema::error::ValidationErrorKind::Required { property } if path.is_empty() => {
+                let name = property.as_str().unwrap_or_default();
+                let exp = expected(props.and_then(|p| p.get(name)));
+                let msg = if exp.is_empty() { "is required".to_owned() } else { format!("is required ({exp})") };
+                problems.push(ArgumentProblem::new(name, msg));
+            }
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } if path.is_empty() => {
+                let known: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+                for u in unexpected {
+                    let hint = suggest(u, known.iter().copied());
+                    let list = if known.is_empty() {
+                        "this tool takes no arguments".to_owned()
+                    } else {
+                        format!("the arguments are: {}", known.join(", "))
+                    };
+                    problems.push(ArgumentProblem::new(u, format!("is not an argument of this tool{hint} ({list})")));
+                }
+            }
+            _ => {
+                let (arg, rest) = first_segment(&path);
+                let mut msg = if rest.is_empty() { format!(": {e}") } else { format!("at `{rest}`: {e}") };
+                if rest.is_empty() {
+                    let exp = expected(props.and_then(|p| p.get(&arg)));
+                    if !exp.is_empty() {
+                        msg.push_str(&format!(" (expected {exp})"));
+                    }
+                }
+                problems.push(ArgumentProblem::new(&arg, msg));
+            }
+        }
+    }
+    if problems.is_empty() {
+        problems.push(ArgumentProblem::new("", "the arguments do not match the input schema"));
+    }
+    Err(ArgumentError { problems })
+}
+
 impl Tool {
     /// Checks arguments against the input schema; the message names each argument concerned
     /// and what it expects.
     pub fn validate(&self, args: &Map<String, Value>) -> Result<(), ArgumentError> {
         let compiled = self.validator.get_or_init(|| compile(&self.def.input_schema));
-        let Compiled::Ready(v) = compiled else {
-            return Ok(());
-        };
-        let instance = Value::Object(args.clone());
-        if v.is_valid(&instance) {
-            return Ok(());
-        }
-        let props = self.def.input_schema.get("properties").and_then(Value::as_object);
-        let mut problems = Vec::new();
-        for e in v.iter_errors(&instance).take(10) {
-            let path = e.instance_path().as_str().to_owned();
-            match e.kind() {
-                jsonschema::error::ValidationErrorKind::Required { property } if path.is_empty() => {
-                    let name = property.as_str().unwrap_or_default();
-                    let exp = expected(props.and_then(|p| p.get(name)));
-                    let msg = if exp.is_empty() { "is required".to_owned() } else { format!("is required ({exp})") };
-                    problems.push(ArgumentProblem::new(name, msg));
-                }
-                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } if path.is_empty() => {
-                    let known: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-                    for u in unexpected {
-                        let hint = suggest(u, known.iter().copied());
-                        let list = if known.is_empty() {
-                            "this tool takes no arguments".to_owned()
-                        } else {
-                            format!("the arguments are: {}", known.join(", "))
-                        };
-                        problems
-                            .push(ArgumentProblem::new(u, format!("is not an argument of this tool{hint} ({list})")));
-                    }
-                }
-                _ => {
-                    let (arg, rest) = first_segment(&path);
-                    let mut msg = if rest.is_empty() { format!(": {e}") } else { format!("at `{rest}`: {e}") };
-                    if rest.is_empty() {
-                        let exp = expected(props.and_then(|p| p.get(&arg)));
-                        if !exp.is_empty() {
-                            msg.push_str(&format!(" (expected {exp})"));
-                        }
-                    }
-                    problems.push(ArgumentProblem::new(&arg, msg.trim_start_matches(": ").to_owned()));
-                }
-            }
-        }
-        if problems.is_empty() {
-            problems.push(ArgumentProblem::new("", "the arguments do not match the input schema"));
-        }
-        Err(ArgumentError { problems })
+        check_args(compiled, &self.def.input_schema, args)
     }
 
     /// Checks a `structuredContent` candidate against the advertised output schema. `Err`

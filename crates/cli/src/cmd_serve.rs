@@ -1,0 +1,104 @@
+//! `toolgate serve` and `toolgate stdio`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use toolgate::{CallOptions, Catalog, HttpOptions, Mount, ServerOptions, Upstream};
+
+use crate::args::{ServeArgs, StdioArgs, UpstreamArgs};
+use crate::common::{Error, load, toolset_options};
+
+async fn catalog(
+    doc: &crate::args::DocArgs,
+    up: &UpstreamArgs,
+    select: &crate::args::SelectArgs,
+) -> Result<(Catalog, ServerOptions), Error> {
+    let (source, api) = load(doc).await?;
+    let base = toolgate::gateway::base_url(up.upstream.as_deref(), &api, &source)?;
+    let upstream = Upstream::http(&base).map_err(|e| format!("--upstream: {e}"))?;
+    let mut opts = toolset_options(select);
+    if up.timeout > 0.0 && up.timeout.is_finite() {
+        opts.default_timeout = Some(Duration::from_secs_f64(up.timeout));
+    }
+    let mut forward = Vec::new();
+    for h in &up.forward_headers {
+        forward.push(
+            http::HeaderName::from_bytes(h.as_bytes())
+                .map_err(|_| format!("--forward-header: `{h}` is not a header name"))?,
+        );
+    }
+    let calls =
+        CallOptions { forward_headers: forward, inject_headers: Vec::new(), max_response_bytes: up.max_response_bytes };
+    let mount = Mount::new(&api, upstream, &opts, calls)?;
+    for s in mount.toolset().skipped() {
+        tracing::info!("skipped {}: {}", s.source, s.reason);
+    }
+    if mount.toolset().is_empty() {
+        return Err("no operation was selected: nothing to serve".into());
+    }
+    let catalog = Catalog::new(vec![mount], Vec::new())?;
+    let server =
+        ServerOptions { title: (!api.title.is_empty()).then(|| api.title.clone()), ..ServerOptions::default() };
+    tracing::info!("{} tools from {} → {}", catalog.len(), source.label(), base);
+    Ok((catalog, server))
+}
+
+pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
+    let loopback = a.listen.ip().is_loopback();
+    if !loopback && !a.allow_unauthenticated {
+        return Err(format!(
+            "refusing to serve without authentication on {} (not a loopback address); pass --allow-unauthenticated to do it anyway",
+            a.listen
+        )
+        .into());
+    }
+    if !loopback && a.allowed_hosts.is_empty() && !a.allow_any_host {
+        return Err(format!(
+            "serving on {} needs the host names clients use: --allowed-host NAME (or --allow-any-host behind a proxy that checks Host)",
+            a.listen
+        )
+        .into());
+    }
+    let (catalog, server) = catalog(&a.doc, &a.upstream, &a.select).await?;
+    let mut http = HttpOptions::default();
+    if a.allow_any_host {
+        http.allowed_hosts = None;
+    } else if let Some(hosts) = &mut http.allowed_hosts {
+        hosts.extend(a.allowed_hosts.iter().cloned());
+    }
+    http.allowed_origins.extend(a.allowed_origins.iter().cloned());
+    let mcp = toolgate::McpHttp::new(Arc::new(catalog), server, http);
+    let app = mcp.router(&a.path);
+    let listener =
+        tokio::net::TcpListener::bind(a.listen).await.map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+    let addr = listener.local_addr()?;
+    eprintln!("toolgate: MCP endpoint http://{addr}{}", a.path);
+    toolgate::serve(listener, app, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn stdio(a: StdioArgs) -> Result<ExitCode, Error> {
+    let (catalog, server) = catalog(&a.doc, &a.upstream, &a.select).await?;
+    toolgate::serve_stdio(Arc::new(catalog), server).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,223 @@
+//! What the MCP server serves: the [`Backend`] trait and the values that cross it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+use toolgate_tools::{ToolDef, ToolOutput};
+
+use crate::notify::Notifier;
+
+/// Who is calling, as far as the transport knows.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// The HTTP request the call arrived in (method, URI, headers, and the extensions that
+    /// layers such as authentication put there). `None` over stdio.
+    pub http: Option<Arc<http::request::Parts>>,
+}
+
+/// One tool call.
+#[derive(Debug)]
+pub struct ToolCall {
+    /// The tool's name.
+    pub name: String,
+    /// The arguments, as sent.
+    pub arguments: Option<Map<String, Value>>,
+    /// Who is calling.
+    pub caller: Caller,
+    /// Sends progress and log notifications for this call, when the client asked for them.
+    pub notifier: Notifier,
+}
+
+/// A call that cannot be routed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No tool of that name is served (to this caller).
+    #[error("unknown tool `{name}`{hint}")]
+    UnknownTool {
+        /// The name asked for.
+        name: String,
+        /// A suggestion, with a leading separator, or empty.
+        hint: String,
+    },
+}
+
+/// The tools (and, optionally, resources and prompts) an MCP server serves.
+///
+/// `toolgate`'s `Catalog` implements it; tests and special servers can implement it directly.
+pub trait Backend: Send + Sync + 'static {
+    /// The tools this caller may see, in a stable order.
+    fn tools(&self, caller: &Caller) -> Arc<ToolList>;
+
+    /// Runs one call. Dropping the future cancels the call (and its upstream request).
+    fn call(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolOutput, CallError>>;
+
+    /// Static resources.
+    fn resources(&self) -> Vec<ResourceDef> {
+        Vec::new()
+    }
+
+    /// Resource templates (`test://items/{id}`).
+    fn resource_templates(&self) -> Vec<ResourceDef> {
+        Vec::new()
+    }
+
+    /// Reads a resource (static or from a template); `None` when there is no such resource.
+    fn read_resource(&self, uri: &str) -> BoxFuture<'static, Option<Vec<ResourceContent>>> {
+        let _ = uri;
+        Box::pin(async { None })
+    }
+
+    /// Prompts.
+    fn prompts(&self) -> Vec<PromptDef> {
+        Vec::new()
+    }
+
+    /// Renders a prompt; `Err` says why (unknown prompt, missing argument).
+    fn get_prompt(
+        &self,
+        name: &str,
+        args: HashMap<String, String>,
+    ) -> BoxFuture<'static, Result<PromptResult, String>> {
+        let _ = (name, args);
+        Box::pin(async { Err("no prompts".to_owned()) })
+    }
+
+    /// Completions for a prompt argument or a resource-template variable.
+    fn complete(&self, target: &CompletionTarget, argument: &str, value: &str) -> Vec<String> {
+        let _ = (target, argument, value);
+        Vec::new()
+    }
+
+    /// A stream that yields whenever the tool list may have changed (hot reload).
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
+}
+
+/// What a completion request is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompletionTarget {
+    /// A prompt, by name.
+    Prompt(String),
+    /// A resource template, by URI template.
+    Resource(String),
+}
+
+/// A resource or resource template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceDef {
+    /// URI (or URI template).
+    pub uri: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Media type.
+    pub mime_type: Option<String>,
+}
+
+/// The content of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceContent {
+    /// URI.
+    pub uri: String,
+    /// Media type.
+    pub mime_type: Option<String>,
+    /// Text content.
+    pub text: Option<String>,
+    /// Binary content, base64.
+    pub blob: Option<String>,
+}
+
+/// A prompt and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptDef {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Arguments: name, description, required.
+    pub arguments: Vec<(String, Option<String>, bool)>,
+}
+
+/// A rendered prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptResult {
+    /// Description.
+    pub description: Option<String>,
+    /// Messages: role (`user`/`assistant`) and content.
+    pub messages: Vec<(String, toolgate_tools::Content)>,
+}
+
+/// The tools one caller sees, converted once for the wire and split into pages.
+pub struct ToolList {
+    pub(crate) tools: Vec<rmcp::model::Tool>,
+    pub(crate) defs: HashMap<String, usize>,
+    /// Page boundaries: start index of each page.
+    pub(crate) pages: Vec<usize>,
+}
+
+impl std::fmt::Debug for ToolList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolList").field("tools", &self.tools.len()).field("pages", &self.pages.len()).finish()
+    }
+}
+
+/// Pages are cut before they pass this many bytes of JSON (the Python SDK refuses a streamed
+/// message over 1 MiB by default), or this many tools.
+const PAGE_BYTES: usize = 256 * 1024;
+const PAGE_TOOLS: usize = 100;
+
+impl ToolList {
+    /// Converts tool definitions for the wire, keeping their order.
+    pub fn new<'a>(defs: impl IntoIterator<Item = &'a ToolDef>) -> ToolList {
+        let tools: Vec<rmcp::model::Tool> = defs.into_iter().map(crate::convert::tool).collect();
+        let defs = tools.iter().enumerate().map(|(i, t)| (t.name.to_string(), i)).collect();
+        let mut pages = vec![0];
+        let mut bytes = 0;
+        let mut count = 0;
+        for (i, t) in tools.iter().enumerate() {
+            let size = serde_json::to_vec(t).map(|v| v.len()).unwrap_or(0);
+            if count > 0 && (bytes + size > PAGE_BYTES || count >= PAGE_TOOLS) {
+                pages.push(i);
+                bytes = 0;
+                count = 0;
+            }
+            bytes += size;
+            count += 1;
+        }
+        ToolList { tools, defs, pages }
+    }
+
+    /// An empty list.
+    pub fn empty() -> ToolList {
+        ToolList { tools: Vec::new(), defs: HashMap::new(), pages: vec![0] }
+    }
+
+    /// How many tools.
+    pub fn len(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.tools.is_empty()
+    }
+
+    /// How many pages `tools/list` returns.
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Whether a tool of that name is in the list.
+    pub fn contains(&self, name: &str) -> bool {
+        self.defs.contains_key(name)
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tools.iter().map(|t| t.name.as_ref())
+    }
+}

@@ -1,0 +1,400 @@
+//! The rmcp `ServerHandler` over a [`Backend`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rmcp::model::*;
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext, SubscriptionSink};
+use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
+
+use crate::backend::{Backend, CallError, Caller, CompletionTarget, ToolCall, ToolList};
+use crate::notify::{LogLevel, Notifier};
+use crate::{ServerOptions, convert};
+
+/// State shared by every session and request of one server.
+pub(crate) struct Shared {
+    pub backend: Arc<dyn Backend>,
+    pub options: ServerOptions,
+    info: ServerConfig,
+    sessions: Mutex<Vec<Peer<RoleServer>>>,
+    listeners: Mutex<Vec<(u64, SubscriptionSink)>>,
+    next_listener: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(backend: Arc<dyn Backend>, options: ServerOptions) -> Arc<Shared> {
+        let info = server_info(backend.as_ref(), &options);
+        let shared = Arc::new(Shared {
+            backend,
+            options,
+            info,
+            sessions: Mutex::new(Vec::new()),
+            listeners: Mutex::new(Vec::new()),
+            next_listener: AtomicU64::new(0),
+        });
+        if let Some(mut rx) = shared.backend.changes() {
+            let weak = Arc::downgrade(&shared);
+            tokio::spawn(async move {
+                while rx.changed().await.is_ok() {
+                    let Some(shared) = weak.upgrade() else { break };
+                    shared.broadcast_tools_changed().await;
+                }
+            });
+        }
+        shared
+    }
+
+    /// Tells every connected client that the tool list changed.
+    pub async fn broadcast_tools_changed(&self) {
+        let peers: Vec<Peer<RoleServer>> = {
+            let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            s.retain(|p| !p.is_transport_closed());
+            s.clone()
+        };
+        for p in peers {
+            let _ = p.notify_tool_list_changed().await;
+        }
+        let sinks: Vec<SubscriptionSink> =
+            self.listeners.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, s)| s.clone()).collect();
+        for s in sinks {
+            let _ = s.notify_tool_list_changed().await;
+        }
+    }
+}
+
+#[allow(deprecated)] // enable_logging: logging is deprecated (SEP-2577) but legacy clients use it
+fn server_info(backend: &dyn Backend, o: &ServerOptions) -> ServerConfig {
+    let has_resources = !backend.resources().is_empty() || !backend.resource_templates().is_empty();
+    let has_prompts = !backend.prompts().is_empty();
+    let mut caps = ServerCapabilities::builder().enable_tools().enable_tool_list_changed().enable_logging().build();
+    if has_resources {
+        caps.resources =
+            ServerCapabilities::builder().enable_resources().enable_resources_subscribe().build().resources;
+    }
+    if has_prompts {
+        caps.prompts = ServerCapabilities::builder().enable_prompts().build().prompts;
+    }
+    if has_resources || has_prompts {
+        caps.completions = ServerCapabilities::builder().enable_completions().build().completions;
+    }
+    let mut imp = Implementation::new(o.name.clone(), o.version.clone());
+    if let Some(t) = &o.title {
+        imp = imp.with_title(t.clone());
+    }
+    let mut info = ServerConfig::new(caps).with_server_info(imp);
+    if let Some(i) = &o.instructions {
+        info = info.with_instructions(i.clone());
+    }
+    info
+}
+
+/// One handler per legacy session (rmcp calls the factory per session), or per stateless request.
+#[derive(Clone)]
+pub(crate) struct Handler {
+    pub shared: Arc<Shared>,
+    log_level: Arc<Mutex<Option<LogLevel>>>,
+}
+
+impl Handler {
+    pub fn new(shared: Arc<Shared>) -> Handler {
+        Handler { shared, log_level: Arc::new(Mutex::new(None)) }
+    }
+
+    fn caller(cx: &RequestContext<RoleServer>) -> Caller {
+        Caller { http: cx.extensions.get::<http::request::Parts>().map(|p| Arc::new(p.clone())) }
+    }
+
+    fn modern(cx: &RequestContext<RoleServer>) -> bool {
+        cx.protocol_version().is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
+    }
+
+    /// The log level in force for this request: the request's own (2026-07-28), else the
+    /// session's (`logging/setLevel`).
+    #[allow(deprecated)]
+    fn log_level(&self, cx: &RequestContext<RoleServer>) -> Option<LogLevel> {
+        if Self::modern(cx) {
+            cx.meta.log_level().map(LogLevel::from_rmcp)
+        } else {
+            *self.log_level.lock().unwrap_or_else(|e| e.into_inner())
+        }
+    }
+
+    fn server_info_meta(&self, cx: &RequestContext<RoleServer>) -> Option<MetaObject> {
+        if !Self::modern(cx) {
+            return None;
+        }
+        let mut m = MetaObject::new();
+        m.insert(
+            "io.modelcontextprotocol/serverInfo".into(),
+            serde_json::to_value(&self.shared.info.server_info).ok()?,
+        );
+        Some(m)
+    }
+}
+
+fn page(list: &ToolList, cursor: Option<String>) -> Result<ListToolsResult, ErrorData> {
+    let page_idx = match cursor.as_deref() {
+        None | Some("") => 0,
+        Some(c) => c
+            .strip_prefix('p')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n < list.pages.len())
+            .ok_or_else(|| ErrorData::invalid_params(format!("invalid cursor `{c}`"), None))?,
+    };
+    let start = list.pages.get(page_idx).copied().unwrap_or(0).min(list.tools.len());
+    let end = list.pages.get(page_idx + 1).copied().unwrap_or(list.tools.len());
+    let mut r = ListToolsResult::with_all_items(list.tools[start..end].to_vec());
+    if page_idx + 1 < list.pages.len() {
+        r.next_cursor = Some(format!("p{}", page_idx + 1));
+    }
+    Ok(r)
+}
+
+impl ServerHandler for Handler {
+    fn get_info(&self) -> ServerConfig {
+        self.shared.info.clone()
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2026_07_28))
+    }
+
+    async fn discover(&self, _cx: RequestContext<RoleServer>) -> Result<DiscoverResult, ErrorData> {
+        Ok(DiscoverResult::from_server_info(self.supported_protocol_versions().into_owned(), self.get_info())
+            .with_ttl_ms(self.shared.options.list_ttl_ms)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn on_initialized(&self, cx: NotificationContext<RoleServer>) {
+        let mut s = self.shared.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        s.retain(|p| !p.is_transport_closed());
+        s.push(cx.peer);
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(&self, p: SetLevelRequestParams, cx: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        if Self::modern(&cx) {
+            return Err(ErrorData::method_not_found::<SetLevelRequestMethod>());
+        }
+        *self.log_level.lock().unwrap_or_else(|e| e.into_inner()) = Some(LogLevel::from_rmcp(p.level));
+        Ok(())
+    }
+
+    async fn list_tools(
+        &self,
+        p: Option<PaginatedRequestParams>,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let list = self.shared.backend.tools(&Self::caller(&cx));
+        let mut r = page(&list, p.and_then(|p| p.cursor))?;
+        if Self::modern(&cx) {
+            r.ttl_ms = Some(self.shared.options.list_ttl_ms);
+            r.cache_scope =
+                Some(if self.shared.options.per_caller_lists { CacheScope::Private } else { CacheScope::Public });
+            r.meta = self.server_info_meta(&cx);
+        }
+        Ok(r)
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        let list = self.shared.backend.tools(&Caller::default());
+        list.defs.get(name).map(|&i| list.tools[i].clone())
+    }
+
+    async fn call_tool(
+        &self,
+        p: CallToolRequestParams,
+        cx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let notifier = Notifier::new(cx.peer.clone(), cx.meta.get_progress_token(), self.log_level(&cx));
+        let call = ToolCall { name: p.name.to_string(), arguments: p.arguments, caller: Self::caller(&cx), notifier };
+        let fut = self.shared.backend.call(call);
+        let out = tokio::select! {
+            out = fut => out,
+            _ = cx.ct.cancelled() => {
+                return Err(ErrorData::new(ErrorCode(-32800), "request cancelled", None));
+            }
+        };
+        match out {
+            Ok(o) => {
+                let mut r = convert::output(o);
+                r.meta = self.server_info_meta(&cx);
+                Ok(r.into())
+            }
+            Err(e @ CallError::UnknownTool { .. }) => Err(ErrorData::invalid_params(e.to_string(), None)),
+        }
+    }
+
+    async fn list_resources(
+        &self,
+        _p: Option<PaginatedRequestParams>,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let items = self.shared.backend.resources().into_iter().map(resource).collect();
+        Ok(ListResourcesResult::with_all_items(items))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _p: Option<PaginatedRequestParams>,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let items = self
+            .shared
+            .backend
+            .resource_templates()
+            .into_iter()
+            .map(|r| {
+                let mut t = ResourceTemplate::new(r.uri, r.name);
+                if let Some(d) = r.description {
+                    t = t.with_description(d);
+                }
+                if let Some(m) = r.mime_type {
+                    t = t.with_mime_type(m);
+                }
+                t
+            })
+            .collect();
+        Ok(ListResourceTemplatesResult::with_all_items(items))
+    }
+
+    async fn read_resource(
+        &self,
+        p: ReadResourceRequestParams,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        match self.shared.backend.read_resource(&p.uri).await {
+            Some(contents) => {
+                let contents = contents
+                    .into_iter()
+                    .map(|c| {
+                        let rc = match (c.blob, c.text) {
+                            (Some(b), _) => ResourceContents::blob(b, c.uri),
+                            (None, t) => ResourceContents::text(t.unwrap_or_default(), c.uri),
+                        };
+                        match c.mime_type {
+                            Some(m) => rc.with_mime_type(m),
+                            None => rc,
+                        }
+                    })
+                    .collect();
+                Ok(ReadResourceResult::new(contents).into())
+            }
+            None => Err(ErrorData::resource_not_found(format!("no resource `{}`", p.uri), None)),
+        }
+    }
+
+    async fn subscribe(&self, _p: SubscribeRequestParams, _cx: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        _p: UnsubscribeRequestParams,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Ok(())
+    }
+
+    async fn list_prompts(
+        &self,
+        _p: Option<PaginatedRequestParams>,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let items = self
+            .shared
+            .backend
+            .prompts()
+            .into_iter()
+            .map(|p| {
+                let args = (!p.arguments.is_empty()).then(|| {
+                    p.arguments
+                        .into_iter()
+                        .map(|(name, desc, req)| {
+                            let mut a = PromptArgument::new(name).with_required(req);
+                            if let Some(d) = desc {
+                                a = a.with_description(d);
+                            }
+                            a
+                        })
+                        .collect()
+                });
+                Prompt::new(p.name, p.description, args)
+            })
+            .collect();
+        Ok(ListPromptsResult::with_all_items(items))
+    }
+
+    async fn get_prompt(
+        &self,
+        p: GetPromptRequestParams,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let args: HashMap<String, String> = p
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+            .collect();
+        match self.shared.backend.get_prompt(&p.name, args).await {
+            Ok(r) => {
+                let messages = r
+                    .messages
+                    .into_iter()
+                    .map(|(role, c)| {
+                        let role = if role == "assistant" { Role::Assistant } else { Role::User };
+                        PromptMessage::new(role, convert::content(c))
+                    })
+                    .collect();
+                let mut g = GetPromptResult::new(messages);
+                if let Some(d) = r.description {
+                    g = g.with_description(d);
+                }
+                Ok(g.into())
+            }
+            Err(why) => Err(ErrorData::invalid_params(why, None)),
+        }
+    }
+
+    async fn complete(
+        &self,
+        p: CompleteRequestParams,
+        _cx: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let target = match &p.r#ref {
+            Reference::Prompt(pr) => CompletionTarget::Prompt(pr.name.clone()),
+            Reference::Resource(rr) => CompletionTarget::Resource(rr.uri.clone()),
+            #[allow(unreachable_patterns)]
+            _ => return Err(ErrorData::invalid_params("unsupported completion reference", None)),
+        };
+        let mut values = self.shared.backend.complete(&target, &p.argument.name, &p.argument.value);
+        values.truncate(100);
+        let info = CompletionInfo::new(values).map_err(|e| ErrorData::internal_error(e, None))?;
+        Ok(CompleteResult::new(info))
+    }
+
+    fn accepted_subscription_filter(&self, req: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(req.supported_by(&self.get_info().capabilities))
+    }
+
+    async fn listen(&self, cx: SubscriptionContext) -> Result<(), ErrorData> {
+        let key = self.shared.next_listener.fetch_add(1, Ordering::Relaxed);
+        self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).push((key, cx.sink().clone()));
+        cx.cancelled().await;
+        self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).retain(|(k, _)| *k != key);
+        Ok(())
+    }
+}
+
+fn resource(r: crate::backend::ResourceDef) -> Resource {
+    let mut x = Resource::new(r.uri, r.name);
+    if let Some(d) = r.description {
+        x = x.with_description(d);
+    }
+    if let Some(m) = r.mime_type {
+        x = x.with_mime_type(m);
+    }
+    x
+}

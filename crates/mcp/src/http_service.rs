@@ -1,0 +1,120 @@
+//! Streamable HTTP: one endpoint for both protocol eras.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+
+use crate::ServerOptions;
+use crate::backend::Backend;
+use crate::handler::{Handler, Shared};
+
+/// HTTP transport settings.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// `Host` header values accepted (a port, if given, must match too). `None` accepts any
+    /// host — only for servers behind a proxy that checks it. Default: loopback names, which
+    /// stops DNS-rebinding attacks on a local server.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// `Origin` values accepted from browsers (`scheme://host[:port|:*]`); requests without
+    /// `Origin` always pass. Default: loopback origins on any port.
+    pub allowed_origins: Vec<String>,
+    /// Answer plain requests with `application/json` (falling back to SSE when a call sends
+    /// notifications first). Applies to 2026-07-28 requests; legacy sessions always use SSE.
+    pub json_response: bool,
+    /// Keep-alive comment interval on SSE streams.
+    pub sse_keep_alive: Option<Duration>,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            allowed_hosts: Some(vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]),
+            allowed_origins: [
+                "http://localhost:*",
+                "http://127.0.0.1:*",
+                "http://[::1]:*",
+                "https://localhost:*",
+                "https://127.0.0.1:*",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            json_response: true,
+            sse_keep_alive: Some(Duration::from_secs(15)),
+            max_body_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// An MCP endpoint over Streamable HTTP, to mount in an axum app.
+#[derive(Clone)]
+pub struct McpHttp {
+    service: StreamableHttpService<Handler, LocalSessionManager>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for McpHttp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpHttp").field("server", &self.shared.options.name).finish()
+    }
+}
+
+impl McpHttp {
+    /// Builds the endpoint. Must be called inside a Tokio runtime.
+    pub fn new(backend: Arc<dyn Backend>, server: ServerOptions, http: HttpOptions) -> McpHttp {
+        let shared = Shared::new(backend, server);
+        let mut config = StreamableHttpServerConfig::default()
+            .with_json_response(http.json_response)
+            .with_sse_keep_alive(http.sse_keep_alive)
+            .with_max_request_body_bytes(http.max_body_bytes);
+        config = match http.allowed_hosts {
+            Some(hosts) => config.with_allowed_hosts(hosts),
+            None => config.disable_allowed_hosts(),
+        };
+        config = if http.allowed_origins.is_empty() {
+            config.enforce_origin_validation()
+        } else {
+            config.with_allowed_origins(http.allowed_origins)
+        };
+        let factory_shared = shared.clone();
+        let service = StreamableHttpService::new(
+            move || Ok(Handler::new(factory_shared.clone())),
+            Arc::new(LocalSessionManager::default()),
+            config,
+        );
+        McpHttp { service, shared }
+    }
+
+    /// An axum router that serves the endpoint at `path` (for example `/mcp`).
+    pub fn router(&self, path: &str) -> axum::Router {
+        axum::Router::new().route_service(path, self.service.clone())
+    }
+
+    /// Tells connected clients that the tool list changed (legacy sessions get
+    /// `notifications/tools/list_changed`; 2026-07-28 clients listening on
+    /// `subscriptions/listen` get it on their stream).
+    pub async fn notify_tools_changed(&self) {
+        self.shared.broadcast_tools_changed().await;
+    }
+}
+
+/// Serves an axum app on a listener with the socket settings MCP needs: `TCP_NODELAY` on every
+/// connection (without it each SSE reply stalls ~40 ms on Nagle and delayed ACKs).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

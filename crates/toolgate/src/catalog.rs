@@ -1,0 +1,162 @@
+//! The catalog: every mounted toolset and hand-written tool under one name space; what
+//! `tools/list` reads and `tools/call` looks up.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use toolgate_mcp::{Backend, CallError, Caller, ToolCall, ToolList};
+use toolgate_tools::{Tool, ToolDef, ToolOutput, Toolset, ToolsetOptions};
+
+use crate::call::{self, MountRuntime};
+use crate::custom::CustomTool;
+use crate::upstream::Upstream;
+
+/// How tool calls of one mount reach their API.
+#[derive(Debug, Clone)]
+pub struct CallOptions {
+    /// Headers of the MCP request copied onto each upstream request (e.g. `authorization` for
+    /// an in-process app that checks the same token). Names are case-insensitive.
+    pub forward_headers: Vec<http::HeaderName>,
+    /// Headers set on every upstream request (server-side credentials).
+    pub inject_headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// Largest response body read from the upstream; more is cut with a marker.
+    pub max_response_bytes: usize,
+}
+
+impl Default for CallOptions {
+    fn default() -> Self {
+        CallOptions { forward_headers: Vec::new(), inject_headers: Vec::new(), max_response_bytes: 256 * 1024 }
+    }
+}
+
+/// One API behind the catalog: its tools, its upstream, and how calls reach it.
+#[derive(Debug)]
+pub struct Mount {
+    pub(crate) toolset: Toolset,
+    pub(crate) runtime: Arc<MountRuntime>,
+}
+
+impl Mount {
+    /// Builds the tools of `api` and binds them to `upstream`.
+    pub fn new(
+        api: &toolgate_openapi::Api,
+        upstream: Upstream,
+        tools: &ToolsetOptions,
+        calls: CallOptions,
+    ) -> Result<Mount, crate::Error> {
+        let toolset = Toolset::build(api, tools)?;
+        Ok(Mount { toolset, runtime: Arc::new(MountRuntime { upstream, options: calls }) })
+    }
+
+    /// The tools of this mount.
+    pub fn toolset(&self) -> &Toolset {
+        &self.toolset
+    }
+}
+
+enum Entry {
+    Api { tool: Arc<Tool>, mount: Arc<MountRuntime> },
+    Custom(Arc<CustomTool>),
+}
+
+/// Every tool served, by name.
+pub struct Catalog {
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+    list: Arc<ToolList>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").field("tools", &self.entries.len()).finish()
+    }
+}
+
+impl Catalog {
+    /// Puts mounts and hand-written tools under one name space. Two tools with the same name
+    /// are an error that names both.
+    pub fn new(mounts: Vec<Mount>, custom: Vec<CustomTool>) -> Result<Catalog, crate::Error> {
+        let mut entries = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut origin: Vec<String> = Vec::new();
+        let mut add = |name: &str, what: String, entry: Entry, entries: &mut Vec<Entry>| -> Result<(), crate::Error> {
+            if let Some(&i) = index.get(name) {
+                return Err(crate::Error::NameClash { name: name.to_owned(), first: origin[i].clone(), second: what });
+            }
+            index.insert(name.to_owned(), entries.len());
+            origin.push(what);
+            entries.push(entry);
+            Ok(())
+        };
+        for m in mounts {
+            for t in m.toolset.tools() {
+                let what = format!("{} (at {})", t.source, m.runtime.upstream.base());
+                add(t.name(), what, Entry::Api { tool: t.clone(), mount: m.runtime.clone() }, &mut entries)?;
+            }
+        }
+        for c in custom {
+            let name = c.def.name.clone();
+            add(&name, format!("the hand-written tool `{name}`"), Entry::Custom(Arc::new(c)), &mut entries)?;
+        }
+        let list = Arc::new(ToolList::new(entries.iter().map(Entry::def)));
+        Ok(Catalog { entries, index, list })
+    }
+
+    /// Tool definitions in order.
+    pub fn defs(&self) -> impl Iterator<Item = &ToolDef> {
+        self.entries.iter().map(Entry::def)
+    }
+
+    /// How many tools.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Calls a tool by name, as an MCP client would.
+    pub fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolOutput, CallError>> {
+        let Some(&i) = self.index.get(&call.name) else {
+            let hint = toolgate_tools::naming::sanitize(&call.name);
+            let hint = if hint != call.name && self.index.contains_key(&hint) {
+                format!("; did you mean `{hint}`?")
+            } else {
+                String::new()
+            };
+            return Box::pin(futures::future::ready(Err(CallError::UnknownTool { name: call.name, hint })));
+        };
+        match &self.entries[i] {
+            Entry::Api { tool, mount } => {
+                let (tool, mount) = (tool.clone(), mount.clone());
+                Box::pin(async move { Ok(call::run(&tool, &mount, call).await) })
+            }
+            Entry::Custom(c) => {
+                let c = c.clone();
+                Box::pin(async move { Ok(c.call(call).await) })
+            }
+        }
+    }
+}
+
+impl Entry {
+    fn def(&self) -> &ToolDef {
+        match self {
+            Entry::Api { tool, .. } => &tool.def,
+            Entry::Custom(c) => &c.def,
+        }
+    }
+}
+
+impl Backend for Catalog {
+    fn tools(&self, _caller: &Caller) -> Arc<ToolList> {
+        self.list.clone()
+    }
+
+    fn call(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolOutput, CallError>> {
+        self.call_tool(call)
+    }
+}

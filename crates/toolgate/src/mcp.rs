@@ -1,0 +1,208 @@
+//! MCP for an axum app, in two lines.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use toolgate_mcp::{HttpOptions, McpHttp, ServerOptions};
+use toolgate_openapi::LoadOptions;
+use toolgate_tools::{Override, ToolsetOptions};
+
+use crate::catalog::{CallOptions, Catalog, Mount};
+use crate::custom::CustomTool;
+use crate::upstream::Upstream;
+
+/// Builds an MCP endpoint for an axum app: each selected operation of the app's OpenAPI
+/// document becomes a tool that calls the app in process.
+///
+/// The router is required up front, so tools can never be "missing because the app was not
+/// registered"; and [`Mcp::build`] fails when a name given to [`Mcp::tools`] matches no
+/// operation, or when nothing at all is selected.
+#[must_use]
+pub struct Mcp {
+    openapi: Result<serde_json::Value, String>,
+    router: axum::Router,
+    tools: ToolsetOptions,
+    calls: CallOptions,
+    server: ServerOptions,
+    http: HttpOptions,
+    path: String,
+    custom: Vec<CustomTool>,
+    allow_empty: bool,
+}
+
+impl std::fmt::Debug for Mcp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mcp").field("path", &self.path).finish()
+    }
+}
+
+impl Mcp {
+    /// Starts from the app's OpenAPI document (a `utoipa::openapi::OpenApi`, a
+    /// `serde_json::Value`, or anything that serializes to one) and the app itself.
+    pub fn new(openapi: impl Serialize, router: axum::Router) -> Mcp {
+        let auth = http::header::AUTHORIZATION;
+        Mcp {
+            openapi: serde_json::to_value(openapi).map_err(|e| e.to_string()),
+            router,
+            tools: ToolsetOptions::default(),
+            calls: CallOptions { forward_headers: vec![auth], ..CallOptions::default() },
+            server: ServerOptions::default(),
+            http: HttpOptions::default(),
+            path: "/mcp".into(),
+            custom: Vec::new(),
+            allow_empty: false,
+        }
+    }
+
+    /// Explicit registration: only these operations (by `operationId` or tool name) become
+    /// tools. A name that matches nothing makes [`Mcp::build`] fail.
+    pub fn tools<I, S>(mut self, names: I) -> Mcp
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tools.selection.include_operations.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Leaves these operations out.
+    pub fn exclude<I, S>(mut self, names: I) -> Mcp
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tools.selection.exclude_operations.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Only operations with one of these tags.
+    pub fn tags<I, S>(mut self, tags: I) -> Mcp
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tools.selection.include_tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Prefixes every tool name with `namespace_`.
+    pub fn namespace(mut self, namespace: &str) -> Mcp {
+        self.tools.namespace = Some(namespace.to_owned());
+        self
+    }
+
+    /// Replaces a tool's description (the text the model reads to decide when to use it).
+    pub fn describe(mut self, operation: &str, description: &str) -> Mcp {
+        self.tools.overrides.entry(operation.to_owned()).or_default().description = Some(description.to_owned());
+        self
+    }
+
+    /// Renames a tool.
+    pub fn rename(mut self, operation: &str, name: &str) -> Mcp {
+        self.tools.overrides.entry(operation.to_owned()).or_default().name = Some(name.to_owned());
+        self
+    }
+
+    /// Sets any part of one tool (name, description, annotations, timeout, scopes).
+    pub fn configure(mut self, operation: &str, o: Override) -> Mcp {
+        self.tools.overrides.insert(operation.to_owned(), o);
+        self
+    }
+
+    /// All tool options at once.
+    pub fn tool_options(mut self, options: ToolsetOptions) -> Mcp {
+        self.tools = options;
+        self
+    }
+
+    /// How calls reach the app (forwarded headers, response size cap). By default the caller's
+    /// `Authorization` header is forwarded: the app is the same audience.
+    pub fn call_options(mut self, options: CallOptions) -> Mcp {
+        self.calls = options;
+        self
+    }
+
+    /// Adds a hand-written tool.
+    pub fn tool(mut self, tool: CustomTool) -> Mcp {
+        self.custom.push(tool);
+        self
+    }
+
+    /// The path of the MCP endpoint (`/mcp` by default).
+    pub fn path(mut self, path: &str) -> Mcp {
+        self.path = path.to_owned();
+        self
+    }
+
+    /// Server name, version and instructions.
+    pub fn server(mut self, server: ServerOptions) -> Mcp {
+        self.server = server;
+        self
+    }
+
+    /// Transport settings (allowed hosts and origins, …).
+    pub fn http(mut self, http: HttpOptions) -> Mcp {
+        self.http = http;
+        self
+    }
+
+    /// Accept a document that yields no tools (otherwise an error).
+    pub fn allow_empty(mut self) -> Mcp {
+        self.allow_empty = true;
+        self
+    }
+
+    /// Builds the tools and the endpoint. Must be called inside a Tokio runtime.
+    pub fn build(self) -> Result<McpEndpoint, crate::Error> {
+        let doc =
+            self.openapi.map_err(|e| crate::Error::Config(format!("the OpenAPI document does not serialize: {e}")))?;
+        let api = toolgate_openapi::load_value(doc, &LoadOptions::default())?;
+        let mount = Mount::new(&api, Upstream::router(self.router), &self.tools, self.calls)?;
+        if mount.toolset().is_empty() && self.custom.is_empty() && !self.allow_empty {
+            let skipped: Vec<String> =
+                mount.toolset().skipped().iter().map(|s| format!("{} ({})", s.source, s.reason)).collect();
+            return Err(crate::Error::Build(toolgate_tools::BuildError::Empty(if skipped.is_empty() {
+                "the document has no operations".into()
+            } else {
+                skipped.join("; ")
+            })));
+        }
+        let catalog = Arc::new(Catalog::new(vec![mount], self.custom)?);
+        let mut server = self.server;
+        if server.title.is_none() && !api.title.is_empty() {
+            server.title = Some(api.title.clone());
+        }
+        let http = McpHttp::new(catalog.clone(), server, self.http);
+        Ok(McpEndpoint { http, path: self.path, catalog })
+    }
+}
+
+/// A built MCP endpoint.
+#[derive(Debug, Clone)]
+pub struct McpEndpoint {
+    http: McpHttp,
+    path: String,
+    catalog: Arc<Catalog>,
+}
+
+impl McpEndpoint {
+    /// A router serving the endpoint at its path; merge it into your app.
+    pub fn router(&self) -> axum::Router {
+        self.http.router(&self.path)
+    }
+
+    /// The tools served.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The catalog, shared (to serve the same tools over another transport, such as stdio).
+    pub fn catalog_arc(&self) -> Arc<Catalog> {
+        self.catalog.clone()
+    }
+
+    /// Mounts the endpoint on `app` (same as `app.merge(endpoint.router())`).
+    pub fn mount(&self, app: axum::Router) -> axum::Router {
+        app.merge(self.router())
+    }
+}
