@@ -296,6 +296,34 @@ fn header_values_with_control_characters_are_refused_naming_the_argument() {
 }
 
 #[test]
+fn cookie_values_cannot_inject_headers_or_cookies() {
+    let set = table_tools();
+    for id in ["cookie_false", "cookie_true"] {
+        let t = tool(&set, id);
+        for v in [
+            json!("a\r\nX-Evil: 1"),
+            json!("x; admin=true"),
+            json!("a\u{0}b"),
+            json!(["a;b", "c\nd"]),
+            json!({"k": "v; admin=true"}),
+            json!({"k; admin=true": "v"}),
+            json!({"k\r\nX-Evil: 1": "v"}),
+        ] {
+            // Either refused, naming the argument, or encoded so that no separator survives.
+            match t.prepare(Some(&obj(json!({ "color": v.clone() })))) {
+                Err(e) => assert_eq!(e.problems[0].argument, "color", "{id} {v}: {e}"),
+                Ok(req) => {
+                    let c = req.headers["cookie"].to_str().unwrap().to_owned();
+                    assert!(!c.contains(['\r', '\n', '\0']), "{id} {v}: {c:?}");
+                    let names: Vec<&str> = c.split("; ").map(|p| p.split('=').next().unwrap_or_default()).collect();
+                    assert!(!names.iter().any(|n| n.trim() == "admin"), "{id} {v}: cookie injected: {c:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn a_call_cannot_change_scheme_or_host() {
     let set = table_tools();
     let base = BaseUrl::parse("https://api.example.com/prefix").unwrap();
