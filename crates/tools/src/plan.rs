@@ -120,6 +120,10 @@ impl RequestPlan {
                 PathPart::Param(i) => {
                     let p = &self.params[*i];
                     match args.get(&p.arg) {
+                        Some(v) if is_empty(v) => problems.push(ArgumentProblem::new(
+                            &p.arg,
+                            "must not be empty: it fills a path segment (an empty segment would call another URL)",
+                        )),
                         Some(v) if !v.is_null() => {
                             if p.json {
                                 path.push_str(&serialize::encode_segment(&v.to_string()));
@@ -289,6 +293,16 @@ impl RequestPlan {
             BodyPlan::None => {}
         }
         out
+    }
+}
+
+/// Whether a path value would render as nothing (`""`, `[]`, `{}`, or only nulls).
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.iter().all(Value::is_null),
+        Value::Object(map) => map.values().all(Value::is_null),
+        _ => false,
     }
 }
 

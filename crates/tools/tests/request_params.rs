@@ -229,6 +229,19 @@ fn path_values_are_percent_encoded_into_one_segment() {
 }
 
 #[test]
+fn an_empty_path_value_is_refused() {
+    // `/items/{id}` with `id = ""` would call `/items/`: another operation.
+    let set = table_tools();
+    for v in [json!(""), json!([])] {
+        let err = tool(&set, "path_simple_false").prepare(Some(&obj(json!({ "color": v })))).unwrap_err();
+        assert_eq!(err.problems[0].argument, "color", "{err}");
+    }
+    let err = tool(&set, "path_simple_false").prepare(Some(&obj(json!({})))).unwrap_err();
+    assert_eq!(err.problems[0].argument, "color");
+    assert!(err.to_string().contains("required"), "{err}");
+}
+
+#[test]
 fn query_values_are_percent_encoded() {
     let set = table_tools();
     assert_eq!(query_value(&set, "query_form_true", &json!("a b&c=d/e?#%+")), "color=a%20b%26c%3Dd%2Fe%3F%23%25%2B");
