@@ -471,6 +471,13 @@ fn merge_object(
     Some(())
 }
 
+/// The media type a part is sent with, from an `encoding.contentType` that may list several
+/// (`image/png, image/jpeg`: the first) or use a wildcard (`image/*`: none, the default applies).
+fn part_content_type(listed: &str) -> Option<String> {
+    let first = listed.split(',').next().unwrap_or("").trim();
+    (!first.is_empty() && !first.contains('*')).then(|| first.to_owned())
+}
+
 fn is_file_schema(api: &Api, s: &Value) -> bool {
     let s = api.schemas.resolve(s);
     let fmt = s.get("format").and_then(Value::as_str);
@@ -521,7 +528,7 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
                         arg: field.clone(),
                         name: field.clone(),
                         file: file || file_array,
-                        content_type: enc.and_then(|e| e.content_type.clone()),
+                        content_type: enc.and_then(|e| e.content_type.as_deref()).and_then(part_content_type),
                         explode: enc.and_then(|e| e.explode).unwrap_or(true),
                     });
                     let is_req = rb.required && req.contains(&field);

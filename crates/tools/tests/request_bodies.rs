@@ -200,6 +200,29 @@ fn multipart_json_parts_and_encoding_content_types() {
 }
 
 #[test]
+fn a_part_gets_one_content_type_when_the_encoding_lists_several() {
+    // `encoding.file.contentType` is `image/png, image/jpeg`: the part gets the first one.
+    let set = toolset("edge-cases.yaml");
+    let t = tool(&set, "edge_body_multipart");
+    let r = prepare(t, json!({"file": {"content": b64(b"img")}}));
+    let p = parts(&r);
+    let file = p.iter().find(|(h, _)| h.contains("name=\"file\"")).unwrap();
+    let ct = file.0.rsplit("Content-Type: ").next().unwrap();
+    assert!(!ct.contains(','), "a list of media types is not a Content-Type: {ct}");
+    assert_eq!(ct, "image/png");
+    // The caller's own content type wins.
+    let r = prepare(t, json!({"file": {"content": b64(b"img"), "content_type": "image/jpeg"}}));
+    assert!(parts(&r)[0].0.ends_with("Content-Type: image/jpeg"));
+    // A wildcard is no media type either.
+    let set = common::tools_of(json!({"/u": {"post": {"operationId": "u", "responses": {"200": {"description": "ok"}},
+        "requestBody": {"content": {"multipart/form-data": {
+            "schema": {"type": "object", "properties": {"f": {"type": "string", "format": "binary"}}},
+            "encoding": {"f": {"contentType": "image/*"}}}}}}}}));
+    let r = prepare(tool(&set, "u"), json!({"f": {"content": b64(b"x")}}));
+    assert!(parts(&r)[0].0.ends_with("Content-Type: application/octet-stream"), "{}", parts(&r)[0].0);
+}
+
+#[test]
 fn invalid_base64_is_refused_naming_the_argument() {
     let fast = toolset("fastapi/openapi.json");
     let err = tool(&fast, "uploadItemImage")
