@@ -119,6 +119,32 @@ impl ArgumentValidator {
     }
 }
 
+/// The errors worth reporting for `e`, as (instance path, message). When a union fails and only
+/// one of its branches could have been meant (`Optional[X]` is `anyOf [X, {type: null}]`: a
+/// non-null value meant `X`), that branch's errors are reported, so the message points inside
+/// the value instead of saying "not valid under any of the schemas".
+fn leaves(e: &jsonschema::ValidationError<'_>, depth: usize, out: &mut Vec<(String, String)>) {
+    use jsonschema::error::ValidationErrorKind as K;
+    let context = match e.kind() {
+        K::AnyOf { context } | K::OneOfNotValid { context } if depth < 8 => Some(context),
+        _ => None,
+    };
+    if let Some(context) = context {
+        let here = e.instance_path().as_str();
+        let wrong_type_only = |branch: &Vec<jsonschema::ValidationError<'static>>| {
+            branch.iter().all(|b| matches!(b.kind(), K::Type { .. }) && b.instance_path().as_str() == here)
+        };
+        let meant: Vec<_> = context.iter().filter(|b| !b.is_empty() && !wrong_type_only(b)).collect();
+        if let [branch] = meant.as_slice() {
+            for b in branch.iter() {
+                leaves(b, depth + 1, out);
+            }
+            return;
+        }
+    }
+    out.push((e.instance_path().as_str().to_owned(), e.to_string()));
+}
+
 fn check_args(
     compiled: &Compiled,
     schema: &Map<String, Value>,
@@ -153,15 +179,19 @@ fn check_args(
                 }
             }
             _ => {
-                let (arg, rest) = first_segment(&path);
-                let mut msg = if rest.is_empty() { format!(": {e}") } else { format!("at `{rest}`: {e}") };
-                if rest.is_empty() {
-                    let exp = expected(props.and_then(|p| p.get(&arg)));
-                    if !exp.is_empty() {
-                        msg.push_str(&format!(" (expected {exp})"));
+                let mut found = Vec::new();
+                leaves(&e, 0, &mut found);
+                for (path, text) in found {
+                    let (arg, rest) = first_segment(&path);
+                    let mut msg = if rest.is_empty() { text } else { format!("at `{rest}`: {text}") };
+                    if rest.is_empty() {
+                        let exp = expected(props.and_then(|p| p.get(&arg)));
+                        if !exp.is_empty() {
+                            msg.push_str(&format!(" (expected {exp})"));
+                        }
                     }
+                    problems.push(ArgumentProblem::new(&arg, msg));
                 }
-                problems.push(ArgumentProblem::new(&arg, msg));
             }
         }
     }
