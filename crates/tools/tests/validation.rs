@@ -85,7 +85,10 @@ fn nested_errors_carry_their_path() {
     assert!(e.problems.iter().all(|p| p.argument == "tags" || p.argument == "dimensions"), "{e}");
     let joined = msgs.join("\n");
     assert!(joined.contains("argument `tags` at `/1/name`: \"\" is shorter than 1 character"), "{joined}");
-    assert!(joined.contains("argument `dimensions` at `/width`: -1 is less than or equal to the minimum of 0"), "{joined}");
+    assert!(
+        joined.contains("argument `dimensions` at `/width`: -1 is less than or equal to the minimum of 0"),
+        "{joined}"
+    );
     assert!(joined.contains("`tags`") && joined.contains("/1/name"), "{joined}");
     assert!(joined.contains("`dimensions`") && joined.contains("/width"), "{joined}");
 }
