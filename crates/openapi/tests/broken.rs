@@ -1,0 +1,193 @@
+//! Malformed documents: every one is an error that says where (a JSON pointer, or a line and
+//! column for syntax errors) and what, never a panic. External references are refused unless
+//! allowed; remote references always.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use toolgate_openapi::{Error, ExternalRefs, LoadOptions, ProblemKind, load_file, load_str, load_value};
+
+fn broken(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/openapi/broken").join(name)
+}
+
+fn fail(name: &str, opts: &LoadOptions) -> Error {
+    match load_file(&broken(name), opts) {
+        Ok(api) => panic!("{name} loaded: {} operations", api.operations.len()),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    match fail("truncated.json", &LoadOptions::default()) {
+        Error::Syntax { format, line, column, .. } => assert_eq!((format, line, column), ("JSON", 19, 20)),
+        other => panic!("{other}"),
+    }
+    match fail("yaml-syntax.yaml", &LoadOptions::default()) {
+        Error::Syntax { format, line, .. } => assert_eq!((format, line), ("YAML", 10)),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn wrong_types_are_reported_at_their_pointers() {
+    let err = fail("wrong-types.yaml", &LoadOptions::default());
+    let pointers: Vec<&str> = err.problems().iter().map(|p| p.pointer.as_str()).collect();
+    assert!(pointers.contains(&"/info/title"), "{err}");
+    assert!(pointers.contains(&"/paths"), "{err}");
+    assert!(err.problems().iter().all(|p| p.kind == ProblemKind::Shape));
+    // More wrong types, each at its place.
+    for (doc, pointer) in [
+        (
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"name": "x", "in": 42}], "responses": {}}}}}),
+            "/paths/~1a/get/parameters/0/in",
+        ),
+        (
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"name": "x", "in": "query", "required": "yes"}], "responses": {}}}}}),
+            "/paths/~1a/get/parameters/0/required",
+        ),
+        (
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"parameters": {"name": "x"}, "responses": {}}}}}),
+            "/paths/~1a/get/parameters",
+        ),
+        (
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": "nope"}}}),
+            "/paths/~1a/get",
+        ),
+        (
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"content": {"application/json": {"schema": 5}}}}}}}}),
+            "/paths/~1a/get/responses/200/content/application~1json/schema",
+        ),
+        (
+            json!({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"parameters": [{"name": "x", "in": "nowhere"}], "responses": {}}}}}),
+            "/paths/~1a/get/parameters/0/in",
+        ),
+    ] {
+        let err = load_value(doc.clone(), &LoadOptions::default()).unwrap_err();
+        let pointers: Vec<&str> = err.problems().iter().map(|p| p.pointer.as_str()).collect();
+        assert!(pointers.contains(&pointer), "{doc}: expected {pointer}, got {err}");
+        assert!(err.to_string().contains(&format!("at {pointer}")), "{err}");
+    }
+}
+
+#[test]
+fn dangling_refs_name_the_ref_and_its_place() {
+    let err = fail("dangling-ref.yaml", &LoadOptions::default());
+    assert!(err.problems().iter().all(|p| p.kind == ProblemKind::DanglingRef), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("#/components/parameters/DoesNotExist") && msg.contains("at /paths/~1things/get/parameters/0"),
+        "{msg}"
+    );
+    assert!(msg.contains("#/components/schemas/Missing"), "{msg}");
+}
+
+#[test]
+fn reference_cycles_are_errors() {
+    let err = fail("ref-cycle.yaml", &LoadOptions::default());
+    let p = &err.problems()[0];
+    assert_eq!(p.kind, ProblemKind::RefCycle, "{err}");
+    assert_eq!(p.pointer, "/paths/~1things/get/parameters/0");
+    assert!(
+        p.message.contains("#/components/parameters/A → #/components/parameters/B → #/components/parameters/A"),
+        "{err}"
+    );
+    // Lenient loading leaves the broken operations out and says why.
+    let api = load_file(&broken("ref-cycle.yaml"), &LoadOptions { lenient: true, ..Default::default() }).unwrap();
+    assert!(api.operations.iter().all(|o| o.operation_id.as_deref() != Some("listThings")));
+    assert!(api.diagnostics.iter().any(|d| d.message.contains("reference cycle")), "{:?}", api.diagnostics);
+}
+
+#[test]
+fn unsupported_versions_and_non_openapi_documents() {
+    for (name, needle) in [("bad-version.yaml", "4.0.0"), ("not-openapi.json", "neither `openapi` nor `swagger`")] {
+        let err = fail(name, &LoadOptions::default());
+        assert!(matches!(err, Error::NotOpenApi { .. }), "{name}: {err}");
+        assert!(err.to_string().contains(needle), "{err}");
+    }
+    for v in [
+        json!([]),
+        json!("openapi"),
+        json!(null),
+        json!({"openapi": 3}),
+        json!({"openapi": true}),
+        json!({"swagger": "1.2"}),
+    ] {
+        assert!(load_value(v.clone(), &LoadOptions::default()).is_err(), "{v}");
+    }
+    assert!(load_str("", &LoadOptions::default()).is_err());
+    assert!(load_str("\u{feff}", &LoadOptions::default()).is_err());
+}
+
+#[test]
+fn external_refs_are_refused_by_default_and_loaded_next_to_the_document_when_allowed() {
+    let err = fail("external-ref.yaml", &LoadOptions::default());
+    let p = &err.problems()[0];
+    assert_eq!(p.kind, ProblemKind::ExternalRef);
+    assert!(p.message.contains("./common.yaml#/components/schemas/Err") && p.message.contains("refused"), "{err}");
+
+    let opts = LoadOptions { external_refs: ExternalRefs::SameDirectory, ..Default::default() };
+    let api = load_file(&broken("external-ref.yaml"), &opts).unwrap();
+    let op = &api.operations[0];
+    let default = op.responses.iter().find(|r| r.status == "default").unwrap();
+    let schema = default.content[0].schema.as_ref().unwrap();
+    let def = api.schemas.get_ref(schema["$ref"].as_str().unwrap()).unwrap_or_else(|| panic!("{schema}"));
+    assert_eq!(def.schema["type"], "object");
+    // From text there is no directory: external refs cannot be followed at all.
+    let text = std::fs::read_to_string(broken("external-ref.yaml")).unwrap();
+    assert!(load_str(&text, &opts).is_err());
+}
+
+#[test]
+fn files_outside_the_document_directory_are_refused() {
+    let dir = std::env::temp_dir().join(format!("toolgate-extref-{}", std::process::id()));
+    let inner = dir.join("api");
+    std::fs::create_dir_all(&inner).unwrap();
+    std::fs::write(dir.join("secret.yaml"), "Secret: {type: string}\n").unwrap();
+    std::fs::write(
+        inner.join("doc.yaml"),
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '../secret.yaml#/Secret'}\n",
+    )
+    .unwrap();
+    let opts = LoadOptions { external_refs: ExternalRefs::SameDirectory, ..Default::default() };
+    let err = load_file(&inner.join("doc.yaml"), &opts).unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn remote_refs_are_always_refused() {
+    for opts in [LoadOptions::default(), LoadOptions { external_refs: ExternalRefs::SameDirectory, lenient: true }] {
+        let err = fail("remote-ref.yaml", &opts);
+        let p = &err.problems()[0];
+        assert_eq!(p.kind, ProblemKind::ExternalRef);
+        assert!(p.message.contains("remote references are never fetched"), "{err}");
+    }
+    for r in ["http://127.0.0.1/x.json", "//example.com/x.json#/A", "HTTPS://example.com/y", "file:///etc/passwd"] {
+        let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"get": {"responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": {"$ref": r}}}}}}}}});
+        let err = load_value(doc, &LoadOptions { external_refs: ExternalRefs::SameDirectory, ..Default::default() })
+            .unwrap_err();
+        assert_eq!(err.problems()[0].kind, ProblemKind::ExternalRef, "{r}: {err}");
+    }
+}
+
+#[test]
+fn lenient_loading_keeps_the_good_operations() {
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/good": {"get": {"operationId": "good", "responses": {"200": {"description": "ok"}}}},
+        "/bad": {"get": {"operationId": "bad", "parameters": [{"$ref": "#/components/parameters/Nope"}], "responses": {}}}
+    }});
+    assert!(load_value(doc.clone(), &LoadOptions::default()).is_err());
+    let api = load_value(doc, &LoadOptions { lenient: true, ..Default::default() }).unwrap();
+    let ids: Vec<_> = api.operations.iter().filter_map(|o| o.operation_id.as_deref()).collect();
+    assert_eq!(ids, ["good"]);
+    assert!(
+        api.diagnostics.iter().any(|d| d.pointer == "/paths/~1bad/get" && d.message.contains("left out")),
+        "{:?}",
+        api.diagnostics
+    );
+}
