@@ -176,7 +176,7 @@ pub fn load_document(origin: &str, value: Value, dir: Option<PathBuf>, opts: &Lo
 fn detect_version(origin: &str, v: &Value) -> Result<SpecVersion, Error> {
     let not = |message: String| Error::NotOpenApi { origin: origin.to_owned(), message };
     let Some(map) = v.as_object() else {
-        return Err(not(format!("the document must be an object, found {}", schema::kind_of(v))));
+        return Err(not(format!("at /: the document must be an object, found {}", schema::kind_of(v))));
     };
     let text = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
@@ -184,19 +184,25 @@ fn detect_version(origin: &str, v: &Value) -> Result<SpecVersion, Error> {
         _ => None,
     };
     if let Some(ver) = map.get("openapi") {
-        let ver = text(ver).ok_or_else(|| not("`openapi` must be a version string such as \"3.1.0\"".into()))?;
+        let ver =
+            text(ver).ok_or_else(|| not("at /openapi: `openapi` must be a version string such as \"3.1.0\"".into()))?;
         return match ver.as_str() {
             v if v.starts_with("3.0") => Ok(SpecVersion::OpenApi30),
             v if v.starts_with("3.1") => Ok(SpecVersion::OpenApi31),
             v if v.starts_with("3.2") => Ok(SpecVersion::OpenApi32),
-            other => Err(not(format!("unsupported OpenAPI version `{other}` (supported: 2.0, 3.0, 3.1, 3.2)"))),
+            other => {
+                Err(not(format!("at /openapi: unsupported OpenAPI version `{other}` (supported: 2.0, 3.0, 3.1, 3.2)")))
+            }
         };
     }
     if let Some(ver) = map.get("swagger") {
         return match text(ver).as_deref() {
             Some("2.0") | Some("2") => Ok(SpecVersion::Swagger2),
-            other => Err(not(format!("unsupported Swagger version `{}` (supported: 2.0)", other.unwrap_or("?")))),
+            other => Err(not(format!(
+                "at /swagger: unsupported Swagger version `{}` (supported: 2.0)",
+                other.unwrap_or("?")
+            ))),
         };
     }
-    Err(not("neither `openapi` nor `swagger` is set: this is not an OpenAPI document".into()))
+    Err(not("at /: neither `openapi` nor `swagger` is set: this is not an OpenAPI document".into()))
 }

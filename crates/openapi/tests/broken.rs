@@ -19,6 +19,33 @@ fn fail(name: &str, opts: &LoadOptions) -> Error {
     }
 }
 
+/// Whether a message holds a JSON pointer (`at /…`).
+fn has_pointer(msg: &str) -> bool {
+    msg.contains(", at /") || msg.contains(": at /") || msg.starts_with("at /")
+}
+
+#[test]
+fn every_broken_fixture_is_an_error_with_a_place() {
+    let dir = broken("");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let err = fail(&name, &LoadOptions::default());
+        let msg = err.to_string();
+        let located = match &err {
+            Error::Syntax { line, column, .. } => {
+                *line > 0 && *column > 0 && msg.contains(&format!("line {line}, column {column}"))
+            }
+            _ => has_pointer(&msg),
+        };
+        assert!(located, "{name}: the message says neither where nor which line: {msg}");
+        assert!(msg.contains(&name), "{name}: the message does not name the file: {msg}");
+        seen += 1;
+    }
+    assert!(seen >= 10, "only {seen} files");
+}
+
 #[test]
 fn syntax_errors_give_line_and_column() {
     match fail("truncated.json", &LoadOptions::default()) {
