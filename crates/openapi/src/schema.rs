@@ -739,6 +739,7 @@ impl<'d> Builder<'d> {
                 Err(p) => slot.problem = Some(p),
             }
         }
+        self.alias_cycles();
         let mut problems = HashMap::new();
         let mut defs = Vec::with_capacity(self.slots.len());
         let mut by_name = HashMap::with_capacity(self.slots.len());
@@ -758,6 +759,47 @@ impl<'d> Builder<'d> {
             });
         }
         (Schemas { defs, by_name }, self.diagnostics, problems)
+    }
+}
+
+impl Builder<'_> {
+    /// Marks definitions that are only `$ref`s (plus annotations) leading back to themselves,
+    /// such as `A: {$ref: B}`, `B: {$ref: A}`: they never reach a schema.
+    fn alias_cycles(&mut self) {
+        let index: HashMap<&str, usize> = self.slots.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+        let alias = |slot: &Slot| -> Option<usize> {
+            let map = slot.schema.as_ref()?.as_object()?;
+            let target = map.get("$ref")?.as_str()?.strip_prefix(REF_PREFIX)?;
+            map.keys().all(|k| k == "$ref" || is_annotation(k)).then(|| index.get(target).copied()).flatten()
+        };
+        let mut found = Vec::new();
+        for i in 0..self.slots.len() {
+            if self.slots[i].problem.is_some() {
+                continue;
+            }
+            let mut chain = vec![i];
+            let mut cur = i;
+            while let Some(next) = alias(&self.slots[cur]) {
+                if next == i {
+                    let names: Vec<String> = chain
+                        .iter()
+                        .chain(std::iter::once(&i))
+                        .map(|&j| format!("#{}", self.slots[j].loc.ptr))
+                        .collect();
+                    let message = format!("reference cycle: {}", names.join(" → "));
+                    found.push((i, self.docs.problem(&self.slots[i].loc, ProblemKind::RefCycle, message)));
+                    break;
+                }
+                if chain.contains(&next) {
+                    break;
+                }
+                chain.push(next);
+                cur = next;
+            }
+        }
+        for (i, p) in found {
+            self.slots[i].problem = Some(p);
+        }
     }
 }
 
