@@ -1,10 +1,13 @@
-//! One tool call against an upstream: validate, build the request, send it, read the answer,
-//! shape the result.
+//! One tool call against an upstream: validate, build the request, send it, read the answer
+//! (incrementally when it is a stream), shape the result.
+
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
-use toolgate_mcp::ToolCall;
+use toolgate_mcp::{LogLevel, Notifier, ToolCall};
+use toolgate_tools::stream::{Aggregate, EventParser, StreamKind};
 use toolgate_tools::{Tool, ToolOutput};
 
 use crate::catalog::CallOptions;
@@ -18,6 +21,10 @@ pub(crate) struct MountRuntime {
 }
 
 /// Runs one call. Every failure becomes an `isError` result that says what went wrong.
+///
+/// Timeouts: a tool's timeout bounds the whole call, except for streamed responses (server-sent
+/// events, JSON lines), where it bounds the wait for the response and then each wait between
+/// two events, so a long report that keeps sending progress is not cut off.
 pub(crate) async fn run(tool: &Tool, mount: &MountRuntime, call: ToolCall) -> ToolOutput {
     let prepared = match tool.prepare(call.arguments.as_ref()) {
         Ok(p) => p,
@@ -40,28 +47,120 @@ pub(crate) async fn run(tool: &Tool, mount: &MountRuntime, call: ToolCall) -> To
         headers.insert(k.clone(), v.clone());
     }
     let uri = req.uri().to_string();
-    let work = async {
-        let resp = mount.upstream.send(req).await?;
-        let (parts, body) = resp.into_parts();
-        let (bytes, total, truncated) = read_capped(body, mount.options.max_response_bytes).await.map_err(|e| {
-            UpstreamError::Unreachable { base: base.to_string(), message: format!("the response broke off: {e}") }
-        })?;
-        Ok::<_, UpstreamError>((parts, bytes, total, truncated))
+    let started = Instant::now();
+    let timeout = tool.timeout;
+    let fail = |e: UpstreamError| ToolOutput::error(format!("`{}` failed: {e}", tool.name()));
+    let timed_out = |t: Duration| UpstreamError::Timeout { base: base.to_string(), timeout: t };
+
+    let resp = match within(timeout, mount.upstream.send(req)).await {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return fail(e),
+        None => return fail(timed_out(timeout.unwrap_or_default())),
     };
-    let result = match tool.timeout {
-        Some(t) => match tokio::time::timeout(t, work).await {
-            Ok(r) => r,
-            Err(_) => Err(UpstreamError::Timeout { base: base.to_string(), timeout: t }),
-        },
-        None => work.await,
-    };
-    match result {
-        Ok((parts, bytes, total, truncated)) => {
-            let ct = parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            let body = toolgate_tools::Body { bytes: &bytes, total, truncated };
-            tool.shape(parts.status.as_u16(), ct, body, &uri)
+    let (parts, body) = resp.into_parts();
+    let ct = parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let length = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let cap = mount.options.max_response_bytes;
+    let status = parts.status.as_u16();
+    let kind = StreamKind::for_content_type(ct.as_deref()).or_else(|| {
+        let text = ct.as_deref().is_some_and(|c| c.starts_with("text/") && !c.starts_with("text/html"));
+        (text && length.is_none() && call.notifier.wants_progress()).then_some(StreamKind::Text)
+    });
+    if let Some(kind) = kind.filter(|_| parts.status.is_success()) {
+        let out = stream(tool, body, kind, cap, timeout, length, &call.notifier).await;
+        return match out {
+            Ok(out) => tool.conform(out),
+            Err(e) => fail(e),
+        };
+    }
+    let remaining = timeout.map(|t| t.saturating_sub(started.elapsed()));
+    match within(remaining, read_capped(body, cap)).await {
+        Some(Ok((bytes, total, truncated))) => {
+            let body = toolgate_tools::Body { bytes: &bytes, total: total.or(length.filter(|_| truncated)), truncated };
+            tool.shape(status, ct.as_deref(), body, &uri)
         }
-        Err(e) => ToolOutput::error(format!("`{}` failed: {e}", tool.name())),
+        Some(Err(e)) => {
+            fail(UpstreamError::Unreachable { base: base.to_string(), message: format!("the response broke off: {e}") })
+        }
+        None => fail(timed_out(timeout.unwrap_or_default())),
+    }
+}
+
+/// Runs `fut` within `limit` (if any); `None` when the time ran out (the future is dropped,
+/// which aborts the upstream request).
+async fn within<F: std::future::Future>(limit: Option<Duration>, fut: F) -> Option<F::Output> {
+    match limit {
+        Some(t) => tokio::time::timeout(t, fut).await.ok(),
+        None => Some(fut.await),
+    }
+}
+
+/// Reads a streamed body event by event: each event goes to the client as a progress
+/// notification (and a log message when the client asked for logs) as soon as it arrives, and
+/// into a bounded aggregate that becomes the result.
+async fn stream(
+    tool: &Tool,
+    mut body: Body,
+    kind: StreamKind,
+    cap: usize,
+    idle: Option<Duration>,
+    length: Option<u64>,
+    notifier: &Notifier,
+) -> Result<ToolOutput, UpstreamError> {
+    let mut parser = EventParser::new(kind);
+    let mut agg = Aggregate::new(kind, cap);
+    let mut received: u64 = 0;
+    loop {
+        let frame = match within(idle, body.frame()).await {
+            None => {
+                return Err(UpstreamError::Timeout {
+                    base: format!("{} (streaming)", tool.name()),
+                    timeout: idle.unwrap_or_default(),
+                });
+            }
+            Some(None) => break,
+            Some(Some(Err(e))) => {
+                let partial = agg.finish();
+                return Ok(ToolOutput::error(format!(
+                    "The stream broke off ({e}). What arrived before:\n{}",
+                    partial.joined_text()
+                )));
+            }
+            Some(Some(Ok(f))) => f,
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        received += data.len() as u64;
+        for ev in parser.push(&data) {
+            emit(tool, &ev, &agg, kind, received, length, notifier).await;
+            agg.push(ev);
+        }
+    }
+    for ev in parser.finish() {
+        emit(tool, &ev, &agg, kind, received, length, notifier).await;
+        agg.push(ev);
+    }
+    Ok(agg.finish())
+}
+
+async fn emit(
+    tool: &Tool,
+    ev: &toolgate_tools::stream::Event,
+    agg: &Aggregate,
+    kind: StreamKind,
+    received: u64,
+    length: Option<u64>,
+    notifier: &Notifier,
+) {
+    if notifier.wants_progress() {
+        let message: String = ev.data.chars().take(1000).collect();
+        let (progress, total) = match kind {
+            StreamKind::Text => (received as f64, length.map(|l| l as f64)),
+            _ => ((agg.count() + 1) as f64, None),
+        };
+        notifier.progress(progress, total, Some(message)).await;
+    }
+    if notifier.wants_log(LogLevel::Info) {
+        notifier.log(LogLevel::Info, Some(tool.name()), ev.value()).await;
     }
 }
 

@@ -5,11 +5,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use toolgate_mcp::{Backend, CallError, Caller, ToolCall, ToolList};
+use toolgate_mcp::{
+    Backend, CallError, Caller, CompletionTarget, PromptDef, PromptResult, ResourceContent, ResourceDef, ToolCall,
+    ToolList,
+};
 use toolgate_tools::{Tool, ToolDef, ToolOutput, Toolset, ToolsetOptions};
 
 use crate::call::{self, MountRuntime};
 use crate::custom::CustomTool;
+use crate::extras::Extras;
+use crate::prompts::Prompt;
+use crate::resources::{Resource, ResourceTemplate};
 use crate::upstream::Upstream;
 
 /// How tool calls of one mount reach their API.
@@ -65,6 +71,7 @@ pub struct Catalog {
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
     list: Arc<ToolList>,
+    extras: Extras,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -100,7 +107,25 @@ impl Catalog {
             add(&name, format!("the hand-written tool `{name}`"), Entry::Custom(Arc::new(c)), &mut entries)?;
         }
         let list = Arc::new(ToolList::new(entries.iter().map(Entry::def)));
-        Ok(Catalog { entries, index, list })
+        Ok(Catalog { entries, index, list, extras: Extras::default() })
+    }
+
+    /// Adds resources at fixed URIs. Two resources with the same URI are an error.
+    pub fn with_resources(mut self, resources: Vec<Resource>) -> Result<Catalog, crate::Error> {
+        self.extras.add_resources(resources)?;
+        Ok(self)
+    }
+
+    /// Adds resource templates. Two templates with the same URI template are an error.
+    pub fn with_resource_templates(mut self, templates: Vec<ResourceTemplate>) -> Result<Catalog, crate::Error> {
+        self.extras.add_templates(templates)?;
+        Ok(self)
+    }
+
+    /// Adds prompts. Two prompts with the same name are an error.
+    pub fn with_prompts(mut self, prompts: Vec<Prompt>) -> Result<Catalog, crate::Error> {
+        self.extras.add_prompts(prompts)?;
+        Ok(self)
     }
 
     /// Tool definitions in order.
@@ -135,6 +160,10 @@ impl Catalog {
                 Box::pin(async move { Ok(call::run(&tool, &mount, call).await) })
             }
             Entry::Custom(c) => {
+                if let Some(capability) = c.missing_client_capability(&call.caller) {
+                    let e = CallError::MissingClientCapability { tool: call.name, capability };
+                    return Box::pin(futures::future::ready(Err(e)));
+                }
                 let c = c.clone();
                 Box::pin(async move { Ok(c.call(call).await) })
             }
@@ -158,5 +187,33 @@ impl Backend for Catalog {
 
     fn call(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolOutput, CallError>> {
         self.call_tool(call)
+    }
+
+    fn resources(&self) -> Vec<ResourceDef> {
+        self.extras.resources()
+    }
+
+    fn resource_templates(&self) -> Vec<ResourceDef> {
+        self.extras.templates()
+    }
+
+    fn read_resource(&self, uri: &str) -> BoxFuture<'static, Option<Vec<ResourceContent>>> {
+        self.extras.read(uri)
+    }
+
+    fn prompts(&self) -> Vec<PromptDef> {
+        self.extras.prompts()
+    }
+
+    fn get_prompt(
+        &self,
+        name: &str,
+        args: HashMap<String, String>,
+    ) -> BoxFuture<'static, Result<PromptResult, String>> {
+        self.extras.get_prompt(name, args)
+    }
+
+    fn complete(&self, target: &CompletionTarget, argument: &str, value: &str) -> Vec<String> {
+        self.extras.complete(target, argument, value)
     }
 }

@@ -26,6 +26,7 @@ pub struct CustomTool {
     pub(crate) def: ToolDef,
     handler: Handler,
     validator: Option<Arc<toolgate_tools::ArgumentValidator>>,
+    needs: Vec<String>,
 }
 
 impl std::fmt::Debug for CustomTool {
@@ -57,6 +58,7 @@ impl CustomTool {
             },
             handler: Arc::new(move |r| Box::pin(handler(r))),
             validator: None,
+            needs: Vec::new(),
         }
     }
 
@@ -87,6 +89,19 @@ impl CustomTool {
     pub fn annotations(mut self, a: Annotations) -> CustomTool {
         self.def.annotations = a;
         self
+    }
+
+    /// Declares that the tool needs a client capability (`sampling`, `elicitation`, `roots`, …).
+    /// A client that did not declare it gets a `MissingRequiredClientCapability` error
+    /// (-32021) instead of a call that cannot work.
+    pub fn requires_client_capability(mut self, capability: &str) -> CustomTool {
+        self.needs.push(capability.to_owned());
+        self
+    }
+
+    /// The first required client capability this caller did not declare.
+    pub(crate) fn missing_client_capability(&self, caller: &Caller) -> Option<String> {
+        self.needs.iter().find(|c| !caller.has_client_capability(c)).cloned()
     }
 
     /// The definition clients see.

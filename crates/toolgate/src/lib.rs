@@ -26,8 +26,11 @@ mod call;
 mod catalog;
 mod custom;
 mod error;
+mod extras;
 pub mod gateway;
 mod mcp;
+mod prompts;
+mod resources;
 pub mod source;
 mod upstream;
 
@@ -35,8 +38,12 @@ pub use catalog::{CallOptions, Catalog, Mount};
 pub use custom::{CustomTool, Request as CustomRequest};
 pub use error::Error;
 pub use mcp::{Mcp, McpEndpoint};
+pub use prompts::Prompt;
+pub use resources::{Resource, ResourceTemplate, TemplateRequest};
 pub use source::{Source, SourceError};
-pub use toolgate_mcp::{Caller, HttpOptions, LogLevel, McpHttp, Notifier, ServerOptions, serve, serve_stdio};
+pub use toolgate_mcp::{
+    Caller, HttpOptions, LogLevel, McpHttp, Notifier, PromptResult, ResourceContent, ServerOptions, serve, serve_stdio,
+};
 pub use toolgate_openapi as openapi;
 pub use toolgate_tools as tools;
 pub use toolgate_tools::{Annotations, Content, Override, ToolOutput, ToolsetOptions};

@@ -9,6 +9,8 @@ use toolgate_tools::{Override, ToolsetOptions};
 
 use crate::catalog::{CallOptions, Catalog, Mount};
 use crate::custom::CustomTool;
+use crate::prompts::Prompt;
+use crate::resources::{Resource, ResourceTemplate};
 use crate::upstream::Upstream;
 
 /// Builds an MCP endpoint for an axum app: each selected operation of the app's OpenAPI
@@ -27,6 +29,9 @@ pub struct Mcp {
     http: HttpOptions,
     path: String,
     custom: Vec<CustomTool>,
+    resources: Vec<Resource>,
+    templates: Vec<ResourceTemplate>,
+    prompts: Vec<Prompt>,
     allow_empty: bool,
 }
 
@@ -50,6 +55,9 @@ impl Mcp {
             http: HttpOptions::default(),
             path: "/mcp".into(),
             custom: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
             allow_empty: false,
         }
     }
@@ -128,6 +136,24 @@ impl Mcp {
         self
     }
 
+    /// Adds a resource at a fixed URI.
+    pub fn resource(mut self, resource: Resource) -> Mcp {
+        self.resources.push(resource);
+        self
+    }
+
+    /// Adds a resource template.
+    pub fn resource_template(mut self, template: ResourceTemplate) -> Mcp {
+        self.templates.push(template);
+        self
+    }
+
+    /// Adds a prompt.
+    pub fn prompt(mut self, prompt: Prompt) -> Mcp {
+        self.prompts.push(prompt);
+        self
+    }
+
     /// The path of the MCP endpoint (`/mcp` by default).
     pub fn path(mut self, path: &str) -> Mcp {
         self.path = path.to_owned();
@@ -167,7 +193,12 @@ impl Mcp {
                 skipped.join("; ")
             })));
         }
-        let catalog = Arc::new(Catalog::new(vec![mount], self.custom)?);
+        let catalog = Arc::new(
+            Catalog::new(vec![mount], self.custom)?
+                .with_resources(self.resources)?
+                .with_resource_templates(self.templates)?
+                .with_prompts(self.prompts)?,
+        );
         let mut server = self.server;
         if server.title.is_none() && !api.title.is_empty() {
             server.title = Some(api.title.clone());
@@ -199,6 +230,13 @@ impl McpEndpoint {
     /// The catalog, shared (to serve the same tools over another transport, such as stdio).
     pub fn catalog_arc(&self) -> Arc<Catalog> {
         self.catalog.clone()
+    }
+
+    /// Tells connected clients that the tool list changed (legacy sessions get
+    /// `notifications/tools/list_changed`; 2026-07-28 clients get it on their
+    /// `subscriptions/listen` stream).
+    pub async fn notify_tools_changed(&self) {
+        self.http.notify_tools_changed().await;
     }
 
     /// Mounts the endpoint on `app` (same as `app.merge(endpoint.router())`).

@@ -764,8 +764,13 @@ fn success_response(op: &Operation) -> Option<&toolgate_openapi::Response> {
 /// The output schema (bundled, object-rooted) and whether results are wrapped.
 fn output_schema(api: &Api, op: &Operation) -> Option<(Value, bool)> {
     let resp = success_response(op)?;
-    let media =
-        resp.content.iter().find(|m| matches!(body_kind(&m.media_type), BodyKind::Json) && m.media_type != "*/*")?;
+    let json_media =
+        resp.content.iter().find(|m| matches!(body_kind(&m.media_type), BodyKind::Json) && m.media_type != "*/*");
+    let Some(media) = json_media else {
+        let streams =
+            resp.content.iter().any(|m| crate::stream::StreamKind::for_content_type(Some(&m.media_type)).is_some());
+        return streams.then(|| (crate::stream::stream_output_schema(), false));
+    };
     let schema = media.schema.as_ref()?;
     let bundled = api.schemas.bundle(schema, View::Output);
     let Value::Object(mut root) = bundled else {

@@ -33,6 +33,7 @@ mod output;
 mod plan;
 mod select;
 pub mod serialize;
+pub mod stream;
 mod tool;
 mod validate;
 

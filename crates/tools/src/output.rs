@@ -196,6 +196,23 @@ impl Tool {
         ToolOutput { content: vec![Content::Text(text)], structured, is_error: false }
     }
 
+    /// Applies the tool's output policy to a result made elsewhere (for example the aggregate
+    /// of a streamed response): its structured content is kept when it fits the advertised
+    /// output schema, and replaced by the escape object when it does not.
+    pub fn conform(&self, mut out: ToolOutput) -> ToolOutput {
+        if out.is_error || self.def.output_schema.is_none() || !self.tolerant_output {
+            return out;
+        }
+        out.structured = match out.structured.take() {
+            Some(v) => match self.check_output(&v) {
+                Ok(()) => Some(v),
+                Err(why) => Some(escape(&format!("the response does not match the documented schema ({why})"))),
+            },
+            None => Some(escape("the response has no structured form")),
+        };
+        out
+    }
+
     fn with_escape(&self, content: Vec<Content>, why: &str) -> ToolOutput {
         let structured = self.def.output_schema.as_ref().map(|_| escape(why));
         ToolOutput { content, structured, is_error: false }
