@@ -15,6 +15,16 @@ pub struct Caller {
     /// The HTTP request the call arrived in (method, URI, headers, and the extensions that
     /// layers such as authentication put there). `None` over stdio.
     pub http: Option<Arc<http::request::Parts>>,
+    /// The capabilities the client declared (`initialize` in legacy sessions, the request's
+    /// `_meta` in 2026-07-28), as the JSON object it sent; `None` when unknown.
+    pub client_capabilities: Option<Arc<Map<String, Value>>>,
+}
+
+impl Caller {
+    /// Whether the client declared this capability (`sampling`, `elicitation`, `roots`, …).
+    pub fn has_client_capability(&self, name: &str) -> bool {
+        self.client_capabilities.as_ref().is_some_and(|c| c.get(name).is_some_and(|v| !v.is_null()))
+    }
 }
 
 /// One tool call.
@@ -40,6 +50,15 @@ pub enum CallError {
         name: String,
         /// A suggestion, with a leading separator, or empty.
         hint: String,
+    },
+    /// The tool needs a capability the client did not declare (for example `sampling`); the
+    /// client gets a `MissingRequiredClientCapability` error (-32021, HTTP 400).
+    #[error("tool `{tool}` needs the client capability `{capability}`, which the client did not declare")]
+    MissingClientCapability {
+        /// The tool asked for.
+        tool: String,
+        /// The capability it needs.
+        capability: String,
     },
 }
 
@@ -131,6 +150,18 @@ pub struct ResourceContent {
     pub blob: Option<String>,
 }
 
+impl ResourceContent {
+    /// Text content.
+    pub fn text(uri: impl Into<String>, mime_type: impl Into<String>, text: impl Into<String>) -> ResourceContent {
+        ResourceContent { uri: uri.into(), mime_type: Some(mime_type.into()), text: Some(text.into()), blob: None }
+    }
+
+    /// Binary content, already base64-encoded.
+    pub fn blob(uri: impl Into<String>, mime_type: impl Into<String>, base64: impl Into<String>) -> ResourceContent {
+        ResourceContent { uri: uri.into(), mime_type: Some(mime_type.into()), text: None, blob: Some(base64.into()) }
+    }
+}
+
 /// A prompt and its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromptDef {
@@ -143,12 +174,37 @@ pub struct PromptDef {
 }
 
 /// A rendered prompt.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PromptResult {
     /// Description.
     pub description: Option<String>,
     /// Messages: role (`user`/`assistant`) and content.
     pub messages: Vec<(String, toolgate_tools::Content)>,
+}
+
+impl PromptResult {
+    /// A prompt with no messages yet.
+    pub fn new() -> PromptResult {
+        PromptResult::default()
+    }
+
+    /// Adds a message from the user.
+    pub fn user(mut self, content: toolgate_tools::Content) -> PromptResult {
+        self.messages.push(("user".to_owned(), content));
+        self
+    }
+
+    /// Adds a message from the assistant.
+    pub fn assistant(mut self, content: toolgate_tools::Content) -> PromptResult {
+        self.messages.push(("assistant".to_owned(), content));
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> PromptResult {
+        self.description = Some(description.into());
+        self
+    }
 }
 
 /// The tools one caller sees, converted once for the wire and split into pages.

@@ -103,7 +103,26 @@ impl Handler {
     }
 
     fn caller(cx: &RequestContext<RoleServer>) -> Caller {
-        Caller { http: cx.extensions.get::<http::request::Parts>().map(|p| Arc::new(p.clone())) }
+        let client_capabilities = cx.client_capabilities().and_then(|c| match serde_json::to_value(c) {
+            Ok(serde_json::Value::Object(m)) => Some(Arc::new(m)),
+            _ => None,
+        });
+        Caller { http: cx.extensions.get::<http::request::Parts>().map(|p| Arc::new(p.clone())), client_capabilities }
+    }
+
+    fn has_resources(&self) -> bool {
+        self.shared.info.capabilities.resources.is_some()
+    }
+
+    fn has_prompts(&self) -> bool {
+        self.shared.info.capabilities.prompts.is_some()
+    }
+
+    /// Caching hints for a 2026-07-28 result: lists and resources are the same for every
+    /// caller unless the backend says otherwise.
+    fn cache_hints(&self) -> (u64, CacheScope) {
+        let scope = if self.shared.options.per_caller_lists { CacheScope::Private } else { CacheScope::Public };
+        (self.shared.options.list_ttl_ms, scope)
     }
 
     fn modern(cx: &RequestContext<RoleServer>) -> bool {
@@ -190,9 +209,9 @@ impl ServerHandler for Handler {
         let list = self.shared.backend.tools(&Self::caller(&cx));
         let mut r = page(&list, p.and_then(|p| p.cursor))?;
         if Self::modern(&cx) {
-            r.ttl_ms = Some(self.shared.options.list_ttl_ms);
-            r.cache_scope =
-                Some(if self.shared.options.per_caller_lists { CacheScope::Private } else { CacheScope::Public });
+            let (ttl, scope) = self.cache_hints();
+            r.ttl_ms = Some(ttl);
+            r.cache_scope = Some(scope);
             r.meta = self.server_info_meta(&cx);
         }
         Ok(r)
@@ -223,24 +242,35 @@ impl ServerHandler for Handler {
                 r.meta = self.server_info_meta(&cx);
                 Ok(r.into())
             }
-            Err(e @ CallError::UnknownTool { .. }) => Err(ErrorData::invalid_params(e.to_string(), None)),
+            Err(e) => Err(call_error(&e)),
         }
     }
 
     async fn list_resources(
         &self,
         _p: Option<PaginatedRequestParams>,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
+        if !self.has_resources() {
+            return Err(ErrorData::method_not_found::<ListResourcesRequestMethod>());
+        }
         let items = self.shared.backend.resources().into_iter().map(resource).collect();
-        Ok(ListResourcesResult::with_all_items(items))
+        let mut r = ListResourcesResult::with_all_items(items);
+        if Self::modern(&cx) {
+            let (ttl, scope) = self.cache_hints();
+            (r.ttl_ms, r.cache_scope, r.meta) = (Some(ttl), Some(scope), self.server_info_meta(&cx));
+        }
+        Ok(r)
     }
 
     async fn list_resource_templates(
         &self,
         _p: Option<PaginatedRequestParams>,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        if !self.has_resources() {
+            return Err(ErrorData::method_not_found::<ListResourceTemplatesRequestMethod>());
+        }
         let items = self
             .shared
             .backend
@@ -257,36 +287,60 @@ impl ServerHandler for Handler {
                 t
             })
             .collect();
-        Ok(ListResourceTemplatesResult::with_all_items(items))
+        let mut r = ListResourceTemplatesResult::with_all_items(items);
+        if Self::modern(&cx) {
+            let (ttl, scope) = self.cache_hints();
+            (r.ttl_ms, r.cache_scope, r.meta) = (Some(ttl), Some(scope), self.server_info_meta(&cx));
+        }
+        Ok(r)
     }
 
     async fn read_resource(
         &self,
         p: ReadResourceRequestParams,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        match self.shared.backend.read_resource(&p.uri).await {
-            Some(contents) => {
-                let contents = contents
-                    .into_iter()
-                    .map(|c| {
-                        let rc = match (c.blob, c.text) {
-                            (Some(b), _) => ResourceContents::blob(b, c.uri),
-                            (None, t) => ResourceContents::text(t.unwrap_or_default(), c.uri),
-                        };
-                        match c.mime_type {
-                            Some(m) => rc.with_mime_type(m),
-                            None => rc,
-                        }
-                    })
-                    .collect();
-                Ok(ReadResourceResult::new(contents).into())
-            }
-            None => Err(ErrorData::resource_not_found(format!("no resource `{}`", p.uri), None)),
+        if !self.has_resources() {
+            return Err(ErrorData::method_not_found::<ReadResourceRequestMethod>());
         }
+        // An empty list is "not found" too: a result with no contents is not allowed (SEP-2164).
+        let contents = match self.shared.backend.read_resource(&p.uri).await {
+            Some(c) if !c.is_empty() => c,
+            _ => {
+                // -32002 here; rmcp rewrites it to -32602 for 2026-07-28 clients (SEP-2164).
+                return Err(ErrorData::resource_not_found(
+                    format!("Resource not found: {}", p.uri),
+                    Some(serde_json::json!({ "uri": p.uri })),
+                ));
+            }
+        };
+        let contents = contents
+            .into_iter()
+            .map(|c| {
+                let rc = match (c.blob, c.text) {
+                    (Some(b), _) => ResourceContents::blob(b, c.uri),
+                    (None, t) => ResourceContents::text(t.unwrap_or_default(), c.uri),
+                };
+                match c.mime_type {
+                    Some(m) => rc.with_mime_type(m),
+                    None => rc,
+                }
+            })
+            .collect();
+        let mut r = ReadResourceResult::new(contents);
+        if Self::modern(&cx) {
+            let (ttl, scope) = self.cache_hints();
+            (r.ttl_ms, r.cache_scope, r.meta) = (Some(ttl), Some(scope), self.server_info_meta(&cx));
+        }
+        Ok(r.into())
     }
 
     async fn subscribe(&self, _p: SubscribeRequestParams, _cx: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        if !self.has_resources() {
+            return Err(ErrorData::method_not_found::<SubscribeRequestMethod>());
+        }
+        // Resources never change while served, so there is nothing to report; accepting the
+        // subscription is all a client needs.
         Ok(())
     }
 
@@ -295,14 +349,20 @@ impl ServerHandler for Handler {
         _p: UnsubscribeRequestParams,
         _cx: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
+        if !self.has_resources() {
+            return Err(ErrorData::method_not_found::<UnsubscribeRequestMethod>());
+        }
         Ok(())
     }
 
     async fn list_prompts(
         &self,
         _p: Option<PaginatedRequestParams>,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
+        if !self.has_prompts() {
+            return Err(ErrorData::method_not_found::<ListPromptsRequestMethod>());
+        }
         let items = self
             .shared
             .backend
@@ -324,14 +384,22 @@ impl ServerHandler for Handler {
                 Prompt::new(p.name, p.description, args)
             })
             .collect();
-        Ok(ListPromptsResult::with_all_items(items))
+        let mut r = ListPromptsResult::with_all_items(items);
+        if Self::modern(&cx) {
+            let (ttl, scope) = self.cache_hints();
+            (r.ttl_ms, r.cache_scope, r.meta) = (Some(ttl), Some(scope), self.server_info_meta(&cx));
+        }
+        Ok(r)
     }
 
     async fn get_prompt(
         &self,
         p: GetPromptRequestParams,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, ErrorData> {
+        if !self.has_prompts() {
+            return Err(ErrorData::method_not_found::<GetPromptRequestMethod>());
+        }
         let args: HashMap<String, String> = p
             .arguments
             .unwrap_or_default()
@@ -352,6 +420,7 @@ impl ServerHandler for Handler {
                 if let Some(d) = r.description {
                     g = g.with_description(d);
                 }
+                g.meta = self.server_info_meta(&cx);
                 Ok(g.into())
             }
             Err(why) => Err(ErrorData::invalid_params(why, None)),
@@ -361,8 +430,11 @@ impl ServerHandler for Handler {
     async fn complete(
         &self,
         p: CompleteRequestParams,
-        _cx: RequestContext<RoleServer>,
+        cx: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
+        if self.shared.info.capabilities.completions.is_none() {
+            return Err(ErrorData::method_not_found::<CompleteRequestMethod>());
+        }
         let target = match &p.r#ref {
             Reference::Prompt(pr) => CompletionTarget::Prompt(pr.name.clone()),
             Reference::Resource(rr) => CompletionTarget::Resource(rr.uri.clone()),
@@ -370,9 +442,13 @@ impl ServerHandler for Handler {
             _ => return Err(ErrorData::invalid_params("unsupported completion reference", None)),
         };
         let mut values = self.shared.backend.complete(&target, &p.argument.name, &p.argument.value);
+        let total = values.len();
         values.truncate(100);
-        let info = CompletionInfo::new(values).map_err(|e| ErrorData::internal_error(e, None))?;
-        Ok(CompleteResult::new(info))
+        let info = CompletionInfo::with_pagination(values, Some(total as u32), total > 100)
+            .map_err(|e| ErrorData::internal_error(e, None))?;
+        let mut r = CompleteResult::new(info);
+        r.meta = self.server_info_meta(&cx);
+        Ok(r)
     }
 
     fn accepted_subscription_filter(&self, req: &SubscriptionFilter) -> Option<SubscriptionFilter> {
@@ -385,6 +461,23 @@ impl ServerHandler for Handler {
         cx.cancelled().await;
         self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).retain(|(k, _)| *k != key);
         Ok(())
+    }
+}
+
+/// A call that could not be routed, as the JSON-RPC error the client gets.
+fn call_error(e: &CallError) -> ErrorData {
+    match e {
+        CallError::UnknownTool { .. } => ErrorData::invalid_params(e.to_string(), None),
+        CallError::MissingClientCapability { capability, .. } => {
+            let mut required = serde_json::Map::new();
+            required.insert(capability.clone(), serde_json::json!({}));
+            // -32021 MissingRequiredClientCapability; rmcp answers it with HTTP 400.
+            ErrorData::new(
+                ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                e.to_string(),
+                Some(serde_json::json!({ "requiredCapabilities": required })),
+            )
+        }
     }
 }
 
