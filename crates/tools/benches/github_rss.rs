@@ -1,0 +1,47 @@
+//! Peak memory (VmHWM) and wall time of one conversion of GitHub's REST API description, in a
+//! fresh process.
+//!
+//! ```sh
+//! cargo bench -p toolgate-tools --bench github_rss
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+use std::time::Instant;
+
+use toolgate_openapi::LoadOptions;
+use toolgate_tools::{Toolset, ToolsetOptions};
+
+fn status_kb(key: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this too: keep it quick.
+    let path = support::github_description();
+    let before = status_kb("VmHWM:");
+    let start = Instant::now();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let api = toolgate_openapi::load_str(&text, &LoadOptions::default()).unwrap();
+    let set = Toolset::build(&api, &ToolsetOptions::default()).unwrap();
+    let elapsed = start.elapsed();
+    let peak = status_kb("VmHWM:");
+    let now = status_kb("VmRSS:");
+    println!(
+        "github_rss: {} operations -> {} tools ({} skipped) in {:.1} ms; peak RSS (VmHWM) {:.1} MB (process start {:.1} MB), RSS after {:.1} MB",
+        api.operations.len(),
+        set.len(),
+        set.skipped().len(),
+        elapsed.as_secs_f64() * 1000.0,
+        peak as f64 / 1024.0,
+        before as f64 / 1024.0,
+        now as f64 / 1024.0,
+    );
+    drop((set, api, text));
+}
