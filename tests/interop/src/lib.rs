@@ -109,8 +109,7 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let pid = self.child.id() as i32;
-        let _ = Command::new("kill").arg("-TERM").arg(format!("-{pid}")).status();
+        kill_group("TERM", self.child.id());
         let end = Instant::now() + Duration::from_secs(3);
         while Instant::now() < end {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -118,8 +117,18 @@ impl Drop for Proc {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status();
+        kill_group("KILL", self.child.id());
         let _ = self.child.wait();
+    }
+}
+
+/// Sends a signal to the process group `pgid` (a child started with `process_group(0)`).
+///
+/// The `--` matters: procps-ng 4.0.2's `kill -TERM -1234` calls `kill(-1, SIGTERM)`, which
+/// signals every process the user may signal, the test runner included.
+fn kill_group(signal: &str, pgid: u32) {
+    if pgid > 1 {
+        let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{pgid}")]).status();
     }
 }
 
@@ -133,7 +142,7 @@ pub fn run(mut cmd: Command, timeout: Duration) -> Output {
         match child.try_wait() {
             Ok(Some(_)) => break,
             Ok(None) if Instant::now() > end => {
-                let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", child.id())).status();
+                kill_group("KILL", child.id());
                 break;
             }
             _ => std::thread::sleep(Duration::from_millis(20)),
