@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the official MCP server conformance suite against a running Streamable HTTP server.
 #
-# Usage: tests/interop/conformance.sh URL legacy|modern [--expected-failures FILE]
+# Usage: tests/interop/conformance.sh URL legacy|modern|legacy-2025-11-25 [--expected-failures FILE]
 #                                     [-o|--output-dir DIR] [extra suite options...]
 #
 #   legacy  @modelcontextprotocol/conformance 0.1.16, active suite: the initialize-era
@@ -9,6 +9,10 @@
 #   modern  @modelcontextprotocol/conformance 0.2.0-alpha.12 with --requirements 2026-07-28:
 #           exactly the scenarios the stateless 2026-07-28 revision requires (plus
 #           extension/pending scenarios that it runs but does not score).
+#   legacy-2025-11-25
+#           0.2.0-alpha.12 with --requirements 2025-11-25: the legacy era as the newer suite
+#           checks it (more checks per scenario; server-session-lifecycle and SSE polling run
+#           but are not scored).
 #
 #   --expected-failures FILE  YAML baseline, e.g. "server:\n  - tools-call-sampling\n". The suite
 #                             then exits 0 when only listed scenarios fail, and 1 on any other
@@ -18,7 +22,8 @@
 #                             emptied before each run (a DIR given with -o is left as is; the
 #                             suite adds one timestamped sub-directory per scenario).
 #   extra options             passed to `conformance server` unchanged, e.g. --scenario tools-list,
-#                             --verbose; modern only: --timeout MS (per scenario, default 30000).
+#                             --verbose; alpha.12 eras only: --timeout MS (per scenario,
+#                             default 30000).
 #
 # Runs with the pinned Node 22 (the suite needs Node >= 22). Exit status: the suite's own
 # (0 = every scored scenario passed or failed only as expected), 2 on usage/setup errors.
@@ -34,7 +39,8 @@ shift 2
 case $ERA in
   legacy) SUITE_DIR=$TG_TOOLS; ERA_ARGS=() ;;
   modern) SUITE_DIR=$TG_CONF_MODERN; ERA_ARGS=(--requirements 2026-07-28) ;;
-  *) echo "conformance.sh: era must be legacy or modern, got '$ERA'" >&2; usage ;;
+  legacy-2025-11-25) SUITE_DIR=$TG_CONF_MODERN; ERA_ARGS=(--requirements 2025-11-25) ;;
+  *) echo "conformance.sh: era must be legacy, modern or legacy-2025-11-25, got '$ERA'" >&2; usage ;;
 esac
 
 OUT="" EXTRA=()
@@ -71,10 +77,18 @@ echo "conformance.sh: $ERA suite $(node -p 'require(process.argv[1]).version' "$
 rc=${PIPESTATUS[0]}
 
 # Scenario-level tally from the suite's SUMMARY block (its own "Total:" counts individual checks).
-# The modern suite lists the scenarios it ran but does not score (extensions, pending) after
-# "Total:" under "Not scored"; those are tallied separately.
+# The alpha.12 suite also runs scenarios it does not score (extensions, pending); those are
+# tallied separately. Which ones are scored comes from `conformance list --requirements REV`
+# (the suite's own "Not scored" list after "Total:" is missing when a baseline is given).
 if grep -q '=== SUMMARY ===' "$LOG"; then
-  awk '
+  SCORED=$OUT/scored.txt
+  : >"$SCORED"
+  if [ ${#ERA_ARGS[@]} -gt 0 ]; then
+    "$BIN" list "${ERA_ARGS[@]}" 2>/dev/null |
+      awk '/^Server scenarios/ { on = 1; next } on && /^ *- / { print $2 } on && /^$/ { exit }' >"$SCORED"
+  fi
+  awk -v list="$SCORED" '
+    BEGIN             { while ((getline n < list) > 0) { scored[n] = 1; have_list = 1 } }
     /=== SUMMARY ===/ { sec = "summary"; next }
     /^Total:/         { sec = "tail"; next }
     /^Not scored/     { sec = "unscored"; next }
@@ -82,8 +96,8 @@ if grep -q '=== SUMMARY ===' "$LOG"; then
     sec == "unscored" && /^ +(✓|✗) / { unscored[$2] = 1 }
     END {
       for (n in res) {
-        if (n in unscored) { if (res[n] == "✓") uo++; else uf++ }
-        else               { if (res[n] == "✓") so++; else sf++ }
+        if ((have_list && !(n in scored)) || n in unscored) { if (res[n] == "✓") uo++; else uf++ }
+        else                                                 { if (res[n] == "✓") so++; else sf++ }
       }
       printf "scored scenarios ok=%d failing=%d", so, sf
       if (uo + uf) printf "; unscored ok=%d failing=%d", uo, uf
