@@ -86,6 +86,9 @@ pub enum ProblemKind {
     RefCycle,
     /// An external or remote `$ref` that the options do not allow.
     ExternalRef,
+    /// Two documents being merged define the same thing in ways that cannot both hold (the
+    /// same path and method, or one templated path spelled two ways).
+    Conflict,
 }
 
 /// One problem at one place in a document.

@@ -14,6 +14,9 @@
 //!   arrays always have `items`;
 //! - path-item parameters are merged into each operation.
 //!
+//! [`merge_documents`] merges the documents of apps mounted under path prefixes into one
+//! document (paths prefixed, clashing names renamed with every `$ref` rewritten); see [`merge`].
+//!
 //! A broken document is an [`Error`] that lists each problem with the JSON pointer of the place
 //! concerned. With [`LoadOptions::lenient`], broken operations are left out instead and
 //! reported in [`Api::diagnostics`].
@@ -36,6 +39,8 @@
 
 mod docs;
 mod error;
+/// Merging the OpenAPI documents of several apps mounted under path prefixes into one.
+pub mod merge;
 mod model;
 pub mod pointer;
 mod read;
@@ -48,6 +53,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 pub use error::{Diagnostic, Error, Problem, ProblemKind, Severity};
+pub use merge::{MergeInfo, Merged, Mount, merge_documents};
 pub use model::*;
 pub use schema::{Def, Schemas, View, for_each_subschema_mut as for_each_subschema};
 

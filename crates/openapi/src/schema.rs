@@ -827,7 +827,7 @@ pub(crate) fn closure_problem<'p>(
 }
 
 /// OpenAPI 3.0 `nullable: true` in JSON Schema 2020-12 terms.
-fn make_nullable(mut out: Map<String, Value>) -> Map<String, Value> {
+pub(crate) fn make_nullable(mut out: Map<String, Value>) -> Map<String, Value> {
     if let Some(Value::Array(e)) = out.get_mut("enum")
         && !e.contains(&Value::Null)
     {
