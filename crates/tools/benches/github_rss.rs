@@ -29,10 +29,27 @@ fn main() {
     let start = Instant::now();
     let text = std::fs::read_to_string(&path).unwrap();
     let api = toolgate_openapi::load_str(&text, &LoadOptions::default()).unwrap();
+    let loaded = start.elapsed();
+    let (load_peak, load_rss) = (status_kb("VmHWM:"), status_kb("VmRSS:"));
     let set = Toolset::build(&api, &ToolsetOptions::default()).unwrap();
     let elapsed = start.elapsed();
     let peak = status_kb("VmHWM:");
     let now = status_kb("VmRSS:");
+    let schema_bytes: usize = set
+        .tools()
+        .iter()
+        .map(|t| {
+            serde_json::to_vec(&*t.def.input_schema).map_or(0, |v| v.len())
+                + t.def.output_schema.as_ref().and_then(|o| serde_json::to_vec(&**o).ok()).map_or(0, |v| v.len())
+        })
+        .sum();
+    println!(
+        "github_rss: load {:.1} ms (peak {:.1} MB, RSS after {:.1} MB); the tools' schemas serialize to {:.1} MB",
+        loaded.as_secs_f64() * 1000.0,
+        load_peak as f64 / 1024.0,
+        load_rss as f64 / 1024.0,
+        schema_bytes as f64 / 1_048_576.0
+    );
     println!(
         "github_rss: {} operations -> {} tools ({} skipped) in {:.1} ms; peak RSS (VmHWM) {:.1} MB (process start {:.1} MB), RSS after {:.1} MB",
         api.operations.len(),

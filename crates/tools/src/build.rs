@@ -128,6 +128,7 @@ impl Toolset {
         let mut hits = Hits::default();
         let mut used_overrides: HashSet<&str> = HashSet::new();
         let mut explicit: HashMap<String, String> = HashMap::new();
+        let mut cache = DefCache::default();
         for op in &api.operations {
             let source = Source {
                 operation_id: op.operation_id.clone(),
@@ -184,7 +185,7 @@ impl Toolset {
             if given_name.is_some() {
                 explicit.insert(name.clone(), source.to_string());
             }
-            match build_tool(api, op, name, source.clone(), ov, opts) {
+            match build_tool(api, op, name, source.clone(), ov, opts, &mut cache) {
                 Ok(tool) => {
                     set.index.insert(tool.def.name.clone(), set.tools.len());
                     set.tools.push(Arc::new(tool));
@@ -234,15 +235,15 @@ fn build_tool(
     source: Source,
     ov: Option<&super::build::Override>,
     opts: &ToolsetOptions,
+    cache: &mut DefCache,
 ) -> Result<Tool, String> {
     let mut warnings = Vec::new();
     let input = input_schema(api, op, &mut warnings)?;
     let (output_schema, wrap_output) = match opts.output_schemas {
         OutputSchemas::Off => (None, false),
-        policy => match output_schema(api, op) {
+        policy => match output_schema(api, op, policy == OutputSchemas::Tolerant, cache) {
             Some((mut schema, wrap)) => {
                 if policy == OutputSchemas::Tolerant {
-                    tolerate(&mut schema, 0);
                     allow_escape(&mut schema);
                 }
                 (Some(Arc::new(into_map(schema))), wrap)
@@ -761,22 +762,39 @@ fn success_response(op: &Operation) -> Option<&toolgate_openapi::Response> {
     op.responses.iter().filter(|r| rank(&r.status) < 99).min_by_key(|r| rank(&r.status))
 }
 
-/// The output schema (bundled, object-rooted) and whether results are wrapped.
-fn output_schema(api: &Api, op: &Operation) -> Option<(Value, bool)> {
+/// Output-side forms of named definitions (the output view, relaxed for the tolerant policy),
+/// made once per toolset: a large API shares its definitions among hundreds of tools.
+#[derive(Default)]
+struct DefCache {
+    output: HashMap<String, Value>,
+}
+
+/// The output schema (bundled, object-rooted, relaxed when `tolerant`) and whether results are
+/// wrapped.
+fn output_schema(api: &Api, op: &Operation, tolerant: bool, cache: &mut DefCache) -> Option<(Value, bool)> {
     let resp = success_response(op)?;
     let json_media =
         resp.content.iter().find(|m| matches!(body_kind(&m.media_type), BodyKind::Json) && m.media_type != "*/*");
     let Some(media) = json_media else {
         let streams =
             resp.content.iter().any(|m| crate::stream::StreamKind::for_content_type(Some(&m.media_type)).is_some());
-        return streams.then(|| (crate::stream::stream_output_schema(), false));
+        return streams.then(|| {
+            let mut s = crate::stream::stream_output_schema();
+            if tolerant {
+                tolerate(&mut s, 0);
+            }
+            (s, false)
+        });
     };
     let schema = media.schema.as_ref()?;
-    let bundled = api.schemas.bundle(schema, View::Output);
-    let Value::Object(mut root) = bundled else {
+    let root = match schema {
+        Value::Bool(true) => json!({}),
+        other => api.schemas.view(other, View::Output),
+    };
+    let Value::Object(mut root) = root else {
         return None;
     };
-    let defs = root.shift_remove("$defs");
+    let own_defs = root.shift_remove("$defs");
     // A root that only references a definition: inline that definition.
     if let Some(Value::String(r)) = root.get("$ref").cloned()
         && root.keys().all(|k| k == "$ref" || k == "description" || k == "title")
@@ -789,6 +807,18 @@ fn output_schema(api: &Api, op: &Operation) -> Option<(Value, bool)> {
             root.entry("description").or_insert(desc);
         }
     }
+    // The definitions the (inlined) root uses: an inlined definition is left out unless it is
+    // recursive.
+    let (names, own_defs): (Vec<String>, Option<Value>) = {
+        let both = Value::Array(vec![Value::Object(std::mem::take(&mut root)), own_defs.unwrap_or(Value::Null)]);
+        let names = api.schemas.dependencies(&both).into_iter().map(str::to_owned).collect();
+        let Value::Array(mut both) = both else { return None };
+        let own = both.pop().filter(|d| !d.is_null());
+        if let Some(Value::Object(m)) = both.pop() {
+            root = m;
+        }
+        (names, own)
+    };
     let is_object = match root.get("type") {
         Some(Value::String(t)) => t == "object",
         Some(Value::Array(_)) => false,
@@ -796,7 +826,7 @@ fn output_schema(api: &Api, op: &Operation) -> Option<(Value, bool)> {
         _ => false,
     } && !root.contains_key("oneOf")
         && !root.contains_key("anyOf");
-    let (mut out, wrap) = if is_object {
+    let (out, wrap) = if is_object {
         root.insert("type".into(), json!("object"));
         (root, false)
     } else {
@@ -806,10 +836,45 @@ fn output_schema(api: &Api, op: &Operation) -> Option<(Value, bool)> {
         outer.insert("required".into(), json!(["result"]));
         (outer, true)
     };
-    if let Some(d) = defs {
-        out.insert("$defs".into(), d);
+    let mut out = Value::Object(out);
+    if tolerant {
+        tolerate(&mut out, 0);
     }
-    Some((Value::Object(out), wrap))
+    let defs = match (own_defs, names.is_empty()) {
+        (own, true) => own.map(|mut d| {
+            if let (true, Value::Object(m)) = (tolerant, &mut d) {
+                m.values_mut().for_each(|s| tolerate(s, 1));
+            }
+            d
+        }),
+        (own, false) => {
+            let mut defs = match own {
+                Some(Value::Object(mut m)) => {
+                    if tolerant {
+                        m.values_mut().for_each(|s| tolerate(s, 1));
+                    }
+                    m
+                }
+                _ => Map::new(),
+            };
+            for name in names {
+                let Some(def) = api.schemas.get(&name) else { continue };
+                let schema = cache.output.entry(name.clone()).or_insert_with(|| {
+                    let mut s = api.schemas.view(&def.schema, View::Output);
+                    if tolerant {
+                        tolerate(&mut s, 1);
+                    }
+                    s
+                });
+                defs.insert(name, schema.clone());
+            }
+            Some(Value::Object(defs))
+        }
+    };
+    if let (Some(d), Value::Object(m)) = (defs, &mut out) {
+        m.insert("$defs".into(), d);
+    }
+    Some((out, wrap))
 }
 
 /// Makes sure the escape object (`{"_toolgate": …}`, see [`OutputSchemas::Tolerant`]) fits a
