@@ -131,7 +131,7 @@ impl DocSet {
         let mut i = 0;
         while i < self.docs.len() {
             let mut found = Vec::new();
-            collect_external_refs(&self.docs[i].root, &mut String::new(), &mut found);
+            collect_external_refs(&self.docs[i].root, &mut found);
             for (ptr, reference) in found {
                 let at = Loc::new(i, ptr);
                 let file = reference.split('#').next().unwrap_or_default();
@@ -167,13 +167,32 @@ fn is_remote(reference: &str) -> bool {
 /// Collects `$ref` values that do not start with `#`. Skips example values, `enum`/`const` and
 /// `x-` extensions, where `$ref` keys are data, not references. (`default` is not skipped: it is
 /// also the key of a default response.)
-fn collect_external_refs(v: &Value, ptr: &mut String, out: &mut Vec<(String, String)>) {
+fn collect_external_refs(v: &Value, out: &mut Vec<(String, String)>) {
+    walk_refs(v, &mut Vec::new(), out);
+}
+
+/// One step of a JSON pointer, borrowed from the document: the pointer text is only built for
+/// the (rare) places that hold an external reference.
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+fn walk_refs<'v>(v: &'v Value, path: &mut Vec<Step<'v>>, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get("$ref")
                 && !r.starts_with('#')
             {
-                out.push((ptr.clone(), r.clone()));
+                let mut ptr = String::new();
+                for step in path.iter() {
+                    ptr.push('/');
+                    match step {
+                        Step::Key(k) => ptr.push_str(&pointer::escape(k)),
+                        Step::Index(i) => ptr.push_str(&i.to_string()),
+                    }
+                }
+                out.push((ptr, r.clone()));
             }
             for (k, child) in map {
                 if k == "example"
@@ -182,23 +201,22 @@ fn collect_external_refs(v: &Value, ptr: &mut String, out: &mut Vec<(String, Str
                     || k == "$ref"
                     || k == "const"
                     || k == "enum"
+                    || !(child.is_object() || child.is_array())
                 {
                     continue;
                 }
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&pointer::escape(k));
-                collect_external_refs(child, ptr, out);
-                ptr.truncate(len);
+                path.push(Step::Key(k));
+                walk_refs(child, path, out);
+                path.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&i.to_string());
-                collect_external_refs(child, ptr, out);
-                ptr.truncate(len);
+                if child.is_object() || child.is_array() {
+                    path.push(Step::Index(i));
+                    walk_refs(child, path, out);
+                    path.pop();
+                }
             }
         }
         _ => {}
