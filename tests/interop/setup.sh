@@ -9,6 +9,7 @@
 #     sdk 1.32.2 (TS v1), client 2.4.0 (TS v2)          <- node/tools/package-lock.json
 #   - @modelcontextprotocol/conformance 0.2.0-alpha.12   <- node/conformance-modern/package-lock.json
 #   - a Python venv with mcp==2.3.0 and exact transitive pins <- requirements.txt
+#   - a second venv with FastAPI 0.163.2 + uvicorn for the gateway test <- fastapi/requirements.txt
 #
 # Needs: bash, npm (any Node >= 20 to run it), python3 >= 3.10, and the npm registry and PyPI.
 # Idempotent: every component keeps a stamp (hash of its lock file, the pins and the
@@ -40,6 +41,7 @@ done
 SETUP_FORMAT=1
 NPM_CI=(npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 PY=${TOOLGATE_INTEROP_PYTHON:-python3}
+TG_FASTAPI_VENV=$TG_INTEROP_DIR/fastapi-venv
 
 on_error() {  # report once, from the main shell (subshells inherit the trap with set -E)
   local status=$? line=$1
@@ -127,25 +129,26 @@ install_npm_set() {  # install_npm_set NAME SENTINEL_RELATIVE
   CHANGED=1
 }
 
-# ---- 4. Python venv ------------------------------------------------------------------------
-install_venv() {
-  local dest=$TG_VENV pyver stamp
+# ---- 4./5. Python venvs ------------------------------------------------------------------
+# install_pyvenv NAME DEST REQUIREMENTS IMPORTS: a venv with exactly the pinned closure.
+install_pyvenv() {
+  local name=$1 dest=$2 reqs=$3 imports=$4 pyver stamp
   command -v "$PY" >/dev/null || tg_die "$PY not found (set TOOLGATE_INTEROP_PYTHON)"
   pyver=$("$PY" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
-  "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || tg_die "mcp 2.3.0 needs Python >= 3.10, $PY is $pyver"
-  stamp=$(stamp_of "venv python=$pyver $(command -v "$PY")" "$SRC/requirements.txt")
+  "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || tg_die "the interop venvs need Python >= 3.10, $PY is $pyver"
+  stamp=$(stamp_of "$name python=$pyver $(command -v "$PY")" "$reqs")
   if is_current "$dest" "$stamp" "$dest/bin/python"; then
-    log "venv: up to date"
+    log "$name: up to date"
     return
   fi
-  log "venv: creating with Python $pyver and installing requirements.txt"
+  log "$name: creating with Python $pyver and installing ${reqs#"$SRC"/}"
   rm -rf "$dest"
   "$PY" -m venv "$dest"
-  # --no-deps: requirements.txt lists the whole closure with exact pins; pip check proves it.
-  "$dest/bin/pip" install --disable-pip-version-check -q --no-deps -r "$SRC/requirements.txt"
+  # --no-deps: the requirements file lists the whole closure with exact pins; pip check proves it.
+  "$dest/bin/pip" install --disable-pip-version-check -q --no-deps -r "$reqs"
   "$dest/bin/pip" check --disable-pip-version-check >&2 ||
-    tg_die "venv: pip check failed: requirements.txt is not a consistent, complete set of pins"
-  "$dest/bin/python" -c 'import mcp, uvicorn' || tg_die "venv: mcp is not importable"
+    tg_die "$name: pip check failed: ${reqs#"$SRC"/} is not a consistent, complete set of pins"
+  "$dest/bin/python" -c "import $imports" || tg_die "$name: cannot import $imports"
   echo "$stamp" >"$dest/.toolgate-stamp"
   CHANGED=1
 }
@@ -153,7 +156,9 @@ install_venv() {
 install_runtime
 install_npm_set tools node_modules/.bin/conformance
 install_npm_set conformance-modern node_modules/.bin/conformance
-install_venv
+install_pyvenv venv "$TG_VENV" "$SRC/requirements.txt" "mcp, uvicorn"
+# The FastAPI app that tests/fastapi_gateway.rs puts behind `toolgate serve`.
+install_pyvenv fastapi-venv "$TG_FASTAPI_VENV" "$SRC/fastapi/requirements.txt" "fastapi, uvicorn, multipart"
 
 VERSIONS=$TG_INTEROP_DIR/versions.txt
 if [ "$CHANGED" = 1 ] || [ ! -f "$VERSIONS" ]; then
@@ -170,6 +175,9 @@ if [ "$CHANGED" = 1 ] || [ ! -f "$VERSIONS" ]; then
     ' "$TG_TOOLS" "$TG_CONF_MODERN"
     echo "python $("$TG_VENV/bin/python" -c 'import platform; print(platform.python_version())')"
     echo "mcp $("$TG_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))')"
+    "$TG_FASTAPI_VENV/bin/python" -c '
+import importlib.metadata as m
+for p in ("fastapi", "uvicorn", "python-multipart"): print(f"{p}(fastapi-venv) {m.version(p)}")'
   } >"$VERSIONS.tmp"
   mv "$VERSIONS.tmp" "$VERSIONS"
 fi
