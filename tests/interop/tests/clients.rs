@@ -380,3 +380,95 @@ fn stdio_inspector_legacy() {
 fn stdio_inspector_modern() {
     exercise(Client::Inspector("modern"), &Target::Stdio);
 }
+
+// ---- stdio lifecycle ------------------------------------------------------------------------
+
+const META: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#;
+
+/// Writes `lines` to `toolgate demo --stdio`, closes its stdin and waits (at most 20 s) for it
+/// to exit: returns (exit code, seconds from EOF to exit, stdout, stderr).
+fn stdio_session(lines: &[String]) -> (Option<i32>, f64, String, String) {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let mut child = Command::new(workspace_bin("toolgate"))
+        .args(["demo", "--stdio"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for l in lines {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    // Give the server a moment to answer before the client goes away, as a real client would.
+    std::thread::sleep(Duration::from_millis(300));
+    drop(stdin);
+    let eof = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if eof.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = eof.elapsed().as_secs_f64();
+    let (mut out, mut err) = (String::new(), String::new());
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let _ = child.wait();
+    (status.and_then(|s| s.code()), took, out, err)
+}
+
+/// A 2026-07-28 client that opened `subscriptions/listen` (the Inspector does, for
+/// list-changed notifications) and then closes stdin: the server must exit at once. It lingers
+/// 5 s ("timed out draining in-flight responses"): the listen handler only ends on
+/// cancellation, which stdin EOF does not deliver. Each Inspector run in the modern era over
+/// stdio takes ~2.3 s instead of ~0.3 s because of it.
+#[test]
+#[ignore = "toolgate bug: `demo --stdio` lingers 5 s after stdin EOF while a subscriptions/listen is open"]
+fn stdio_exits_at_eof_with_a_listen_open() {
+    let lines = [
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{META}}}}}"#),
+        format!(
+            r#"{{"jsonrpc":"2.0","id":2,"method":"subscriptions/listen","params":{{{META},"notifications":{{"toolsListChanged":true}}}}}}"#
+        ),
+        format!(r#"{{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{{{META}}}}}"#),
+    ];
+    let (code, took, out, err) = stdio_session(&lines);
+    assert!(out.contains(r#""id":3"#), "tools/list was answered\nstdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(code, Some(0), "stderr:\n{err}");
+    assert!(took < 1.0, "exited {took:.1} s after stdin closed\nstderr:\n{err}");
+}
+
+/// A 2026-07-28 client may probe `server/discover` and leave. The server answers, then exits 2
+/// with "error: MCP over stdio failed to start: connection closed: initialize request", as if
+/// the client had done something wrong.
+#[test]
+#[ignore = "toolgate bug: a stdio session of only server/discover ends with exit 2 'failed to start'"]
+fn stdio_discover_only_session_ends_cleanly() {
+    let lines = [format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{META}}}}}"#)];
+    let (code, took, out, err) = stdio_session(&lines);
+    assert!(out.contains("supportedVersions"), "discover was answered\nstdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(code, Some(0), "stderr:\n{err}");
+    assert!(took < 1.0, "exited {took:.1} s after stdin closed");
+}
+
+/// The legacy lifecycle over stdio: initialize, tools/list, EOF; a clean, immediate exit (the
+/// control for the two tests above).
+#[test]
+fn stdio_legacy_session_exits_at_eof() {
+    let lines = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}"#.to_owned(),
+    ];
+    let (code, took, out, err) = stdio_session(&lines);
+    assert!(out.contains(r#""id":2"#) && out.contains("get_product"), "stdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(code, Some(0), "stderr:\n{err}");
+    assert!(took < 1.0, "exited {took:.1} s after stdin closed\nstderr:\n{err}");
+}
