@@ -36,7 +36,7 @@ pub enum Command {
     /// Every selected operation becomes a tool; calls go to the upstream base URL (`--upstream`,
     /// else the document's first server) and never anywhere else. Binds 127.0.0.1 by default:
     /// binding another address requires `--allowed-host` for the names clients use.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// The same as `serve`, over stdin/stdout (for desktop clients).
     Stdio(StdioArgs),
     /// Check a document for MCP-readiness; exits non-zero on errors (for CI).
@@ -102,6 +102,56 @@ pub struct ServeArgs {
     /// Serve without authentication on a non-loopback address.
     #[arg(long)]
     pub allow_unauthenticated: bool,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// How MCP callers authenticate (bearer tokens). Secrets are read from the environment or
+/// files, never from the command line.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AuthArgs {
+    /// Environment variable holding static tokens: one per line (or comma-separated), each
+    /// `TOKEN [sub=NAME] [scopes=a,b]`; tokens are at least 16 characters.
+    #[arg(long, value_name = "VAR", help_heading = "Authentication")]
+    pub auth_keys_env: Option<String>,
+    /// File holding static tokens, in the same format.
+    #[arg(long, value_name = "FILE", help_heading = "Authentication")]
+    pub auth_keys_file: Option<std::path::PathBuf>,
+    /// Verify JWTs against the keys published at this JWKS URL.
+    #[arg(long, value_name = "URL", help_heading = "Authentication")]
+    pub jwt_jwks: Option<String>,
+    /// Accepted JWT issuer (`iss`); repeatable.
+    #[arg(long = "jwt-issuer", value_name = "ISS", help_heading = "Authentication")]
+    pub jwt_issuers: Vec<String>,
+    /// Accepted JWT audience (`aud`); repeatable. Default: --resource.
+    #[arg(long = "jwt-audience", value_name = "AUD", help_heading = "Authentication")]
+    pub jwt_audiences: Vec<String>,
+    /// Accepted JWT algorithm (RS256, ES256, PS256, EdDSA, …); repeatable. Default: RS256, ES256.
+    #[arg(long = "jwt-algorithm", value_name = "ALG", help_heading = "Authentication")]
+    pub jwt_algorithms: Vec<String>,
+    /// Check tokens with this RFC 7662 introspection endpoint (client secret from
+    /// TOOLGATE_INTROSPECTION_SECRET).
+    #[arg(long, value_name = "URL", help_heading = "Authentication")]
+    pub introspection_url: Option<String>,
+    /// Client id for introspection.
+    #[arg(long, value_name = "ID", help_heading = "Authentication")]
+    pub introspection_client_id: Option<String>,
+    /// This server's canonical URI (e.g. https://mcp.example.com/mcp), published in the
+    /// protected resource metadata and expected as the JWT audience.
+    #[arg(long, value_name = "URI", help_heading = "Authentication")]
+    pub resource: Option<String>,
+    /// Authorization server that issues tokens for this server; repeatable.
+    #[arg(long = "authorization-server", value_name = "URL", help_heading = "Authentication")]
+    pub authorization_servers: Vec<String>,
+    /// Scope every caller needs; repeatable.
+    #[arg(long = "required-scope", value_name = "SCOPE", help_heading = "Authentication")]
+    pub required_scopes: Vec<String>,
+    /// Let callers without a token use the tools that need no authentication.
+    #[arg(long, help_heading = "Authentication")]
+    pub allow_anonymous: bool,
+    /// List every tool to every caller (calls are still checked).
+    #[arg(long, help_heading = "Authentication")]
+    pub list_all_tools: bool,
 }
 
 #[derive(Debug, Args)]

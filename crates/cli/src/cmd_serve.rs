@@ -28,8 +28,19 @@ async fn catalog(
                 .map_err(|_| format!("--forward-header: `{h}` is not a header name"))?,
         );
     }
-    let calls =
-        CallOptions { forward_headers: forward, inject_headers: Vec::new(), max_response_bytes: up.max_response_bytes };
+    let credentials = toolgate::outbound::credentials_from_env(&api)?;
+    for c in &credentials {
+        tracing::info!(
+            "upstream credential for security scheme `{}` from the environment",
+            c.scheme.as_deref().unwrap_or("*")
+        );
+    }
+    let calls = CallOptions {
+        forward_headers: forward,
+        inject_headers: Vec::new(),
+        credentials,
+        max_response_bytes: up.max_response_bytes,
+    };
     let mount = Mount::new(&api, upstream, &opts, calls)?;
     for s in mount.toolset().skipped() {
         tracing::info!("skipped {}: {}", s.source, s.reason);
@@ -46,7 +57,8 @@ async fn catalog(
 
 pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
     let loopback = a.listen.ip().is_loopback();
-    if !loopback && !a.allow_unauthenticated {
+    let auth = crate::auth::config(&a.auth)?;
+    if !loopback && auth.is_none() && !a.allow_unauthenticated {
         return Err(format!(
             "refusing to serve without authentication on {} (not a loopback address); pass --allow-unauthenticated to do it anyway",
             a.listen
@@ -68,8 +80,7 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
         hosts.extend(a.allowed_hosts.iter().cloned());
     }
     http.allowed_origins.extend(a.allowed_origins.iter().cloned());
-    let mcp = toolgate::McpHttp::new(Arc::new(catalog), server, http);
-    let app = mcp.router(&a.path);
+    let app = toolgate::McpEndpoint::new(Arc::new(catalog), server, http, &a.path, auth).router();
     let listener =
         tokio::net::TcpListener::bind(a.listen).await.map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
     let addr = listener.local_addr()?;

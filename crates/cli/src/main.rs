@@ -1,6 +1,7 @@
 //! The `toolgate` command.
 
 mod args;
+mod auth;
 mod cmd_demo;
 mod cmd_lint;
 mod cmd_serve;
@@ -23,7 +24,7 @@ async fn main() -> ExitCode {
         Command::Tools(a) => cmd_tools::run(a).await,
         Command::Lint(a) => cmd_lint::run(a).await,
         Command::Demo(a) => cmd_demo::run(a).await,
-        Command::Serve(a) => cmd_serve::serve(a).await,
+        Command::Serve(a) => cmd_serve::serve(*a).await,
         Command::Stdio(a) => cmd_serve::stdio(a).await,
     };
     match result {

@@ -46,6 +46,15 @@ pub(crate) async fn run(tool: &Tool, mount: &MountRuntime, call: ToolCall) -> To
     for (k, v) in &mount.options.inject_headers {
         headers.insert(k.clone(), v.clone());
     }
+    for o in &mount.options.credentials {
+        let applies = match &o.scheme {
+            None => true,
+            Some(s) => tool.security.iter().any(|req| req.contains_key(s)),
+        };
+        if applies && let Err(e) = o.credential.apply(&mut req).await {
+            return ToolOutput::error(format!("`{}` failed: could not add the API credential: {e}", tool.name()));
+        }
+    }
     let uri = req.uri().to_string();
     let started = Instant::now();
     let timeout = tool.timeout;

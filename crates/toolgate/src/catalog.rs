@@ -1,8 +1,8 @@
 //! The catalog: every mounted toolset and hand-written tool under one name space; what
 //! `tools/list` reads and `tools/call` looks up.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
 use toolgate_mcp::{
@@ -11,6 +11,7 @@ use toolgate_mcp::{
 };
 use toolgate_tools::{Tool, ToolDef, ToolOutput, Toolset, ToolsetOptions};
 
+use crate::auth::{FilterTools, Principal, ToolAccess};
 use crate::call::{self, MountRuntime};
 use crate::custom::CustomTool;
 use crate::extras::Extras;
@@ -24,15 +25,22 @@ pub struct CallOptions {
     /// Headers of the MCP request copied onto each upstream request (e.g. `authorization` for
     /// an in-process app that checks the same token). Names are case-insensitive.
     pub forward_headers: Vec<http::HeaderName>,
-    /// Headers set on every upstream request (server-side credentials).
+    /// Headers set on every upstream request.
     pub inject_headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// Server-side credentials (API keys, tokens, client credentials).
+    pub credentials: Vec<crate::outbound::Outbound>,
     /// Largest response body read from the upstream; more is cut with a marker.
     pub max_response_bytes: usize,
 }
 
 impl Default for CallOptions {
     fn default() -> Self {
-        CallOptions { forward_headers: Vec::new(), inject_headers: Vec::new(), max_response_bytes: 256 * 1024 }
+        CallOptions {
+            forward_headers: Vec::new(),
+            inject_headers: Vec::new(),
+            credentials: Vec::new(),
+            max_response_bytes: 256 * 1024,
+        }
     }
 }
 
@@ -61,6 +69,9 @@ impl Mount {
     }
 }
 
+/// What decides which tools a caller sees: authenticated or not, and its scopes.
+type ListKey = (bool, BTreeSet<String>);
+
 enum Entry {
     Api { tool: Arc<Tool>, mount: Arc<MountRuntime> },
     Custom(Arc<CustomTool>),
@@ -71,6 +82,8 @@ pub struct Catalog {
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
     list: Arc<ToolList>,
+    access: Vec<ToolAccess>,
+    filtered: Mutex<HashMap<ListKey, Arc<ToolList>>>,
     extras: Extras,
 }
 
@@ -107,7 +120,8 @@ impl Catalog {
             add(&name, format!("the hand-written tool `{name}`"), Entry::Custom(Arc::new(c)), &mut entries)?;
         }
         let list = Arc::new(ToolList::new(entries.iter().map(Entry::def)));
-        Ok(Catalog { entries, index, list, extras: Extras::default() })
+        let access = entries.iter().map(Entry::access).collect();
+        Ok(Catalog { entries, index, list, access, filtered: Mutex::new(HashMap::new()), extras: Extras::default() })
     }
 
     /// Adds resources at fixed URIs. Two resources with the same URI are an error.
@@ -126,6 +140,33 @@ impl Catalog {
     pub fn with_prompts(mut self, prompts: Vec<Prompt>) -> Result<Catalog, crate::Error> {
         self.extras.add_prompts(prompts)?;
         Ok(self)
+    }
+
+    /// What a tool (by name) needs from a caller: authentication, scopes.
+    pub fn access(&self, name: &str) -> Option<ToolAccess> {
+        self.index.get(name).map(|&i| self.access[i].clone())
+    }
+
+    /// The tools a caller may see (all of them when no authentication is configured).
+    fn list_for(&self, caller: &Caller) -> Arc<ToolList> {
+        let Some(parts) = &caller.http else { return self.list.clone() };
+        let Some(principal) = parts.extensions.get::<Arc<Principal>>() else { return self.list.clone() };
+        if parts.extensions.get::<FilterTools>() == Some(&FilterTools(false)) {
+            return self.list.clone();
+        }
+        let key = (principal.is_authenticated(), principal.scopes.clone());
+        let mut cache = self.filtered.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = cache.get(&key) {
+            return l.clone();
+        }
+        let visible =
+            self.entries.iter().zip(&self.access).filter(|(_, a)| allowed(a, principal).is_ok()).map(|(e, _)| e.def());
+        let list = Arc::new(ToolList::new(visible));
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(key, list.clone());
+        list
     }
 
     /// Tool definitions in order.
@@ -154,6 +195,15 @@ impl Catalog {
             };
             return Box::pin(futures::future::ready(Err(CallError::UnknownTool { name: call.name, hint })));
         };
+        let principal = call.caller.http.as_ref().and_then(|p| p.extensions.get::<Arc<Principal>>()).cloned();
+        if let Some(p) = principal.as_deref()
+            && let Err(why) = allowed(&self.access[i], p)
+        {
+            return Box::pin(futures::future::ready(Ok(ToolOutput::error(format!(
+                "`{}` is not allowed: {why}",
+                call.name
+            )))));
+        }
         match &self.entries[i] {
             Entry::Api { tool, mount } => {
                 let (tool, mount) = (tool.clone(), mount.clone());
@@ -171,6 +221,15 @@ impl Catalog {
     }
 }
 
+/// Whether a principal may use a tool, and if not, why.
+fn allowed(access: &ToolAccess, p: &Principal) -> Result<(), String> {
+    if access.requires_auth && !p.is_authenticated() {
+        return Err("it needs an authenticated caller".into());
+    }
+    let missing: Vec<&str> = access.scopes.iter().filter(|s| !p.scopes.contains(*s)).map(String::as_str).collect();
+    if missing.is_empty() { Ok(()) } else { Err(format!("it needs the scopes: {}", missing.join(" "))) }
+}
+
 impl Entry {
     fn def(&self) -> &ToolDef {
         match self {
@@ -178,11 +237,21 @@ impl Entry {
             Entry::Custom(c) => &c.def,
         }
     }
+
+    fn access(&self) -> ToolAccess {
+        match self {
+            Entry::Api { tool, .. } => ToolAccess {
+                requires_auth: !tool.security.is_empty() && !tool.security.iter().any(|r| r.is_empty()),
+                scopes: tool.scopes.clone(),
+            },
+            Entry::Custom(c) => c.access.clone(),
+        }
+    }
 }
 
 impl Backend for Catalog {
-    fn tools(&self, _caller: &Caller) -> Arc<ToolList> {
-        self.list.clone()
+    fn tools(&self, caller: &Caller) -> Arc<ToolList> {
+        self.list_for(caller)
     }
 
     fn call(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolOutput, CallError>> {

@@ -27,6 +27,7 @@ pub struct CustomTool {
     handler: Handler,
     validator: Option<Arc<toolgate_tools::ArgumentValidator>>,
     needs: Vec<String>,
+    pub(crate) access: crate::auth::ToolAccess,
 }
 
 impl std::fmt::Debug for CustomTool {
@@ -58,6 +59,7 @@ impl CustomTool {
             },
             handler: Arc::new(move |r| Box::pin(handler(r))),
             validator: None,
+            access: crate::auth::ToolAccess::default(),
             needs: Vec::new(),
         }
     }
@@ -102,6 +104,22 @@ impl CustomTool {
     /// The first required client capability this caller did not declare.
     pub(crate) fn missing_client_capability(&self, caller: &Caller) -> Option<String> {
         self.needs.iter().find(|c| !caller.has_client_capability(c)).cloned()
+    }
+
+    /// Only authenticated callers may see and call this tool.
+    pub fn requires_auth(mut self) -> CustomTool {
+        self.access.requires_auth = true;
+        self
+    }
+
+    /// Callers need these scopes to see and call this tool.
+    pub fn scopes<I, S>(mut self, scopes: I) -> CustomTool
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.access.scopes.extend(scopes.into_iter().map(Into::into));
+        self
     }
 
     /// The definition clients see.

@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 mod call;
 mod catalog;
 mod custom;
@@ -29,6 +30,7 @@ mod error;
 mod extras;
 pub mod gateway;
 mod mcp;
+pub mod outbound;
 mod prompts;
 mod resources;
 pub mod source;

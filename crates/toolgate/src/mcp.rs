@@ -33,6 +33,7 @@ pub struct Mcp {
     templates: Vec<ResourceTemplate>,
     prompts: Vec<Prompt>,
     allow_empty: bool,
+    auth: Option<crate::auth::AuthConfig>,
 }
 
 impl std::fmt::Debug for Mcp {
@@ -59,6 +60,7 @@ impl Mcp {
             templates: Vec::new(),
             prompts: Vec::new(),
             allow_empty: false,
+            auth: None,
         }
     }
 
@@ -172,6 +174,14 @@ impl Mcp {
         self
     }
 
+    /// Requires callers of the MCP endpoint to authenticate (bearer tokens: static keys, JWTs,
+    /// introspection). The app's own routes are not affected: they keep their own layers, which
+    /// see the same token because `Authorization` is forwarded to in-process calls.
+    pub fn auth(mut self, auth: crate::auth::AuthConfig) -> Mcp {
+        self.auth = Some(auth);
+        self
+    }
+
     /// Accept a document that yields no tools (otherwise an error).
     pub fn allow_empty(mut self) -> Mcp {
         self.allow_empty = true;
@@ -203,8 +213,7 @@ impl Mcp {
         if server.title.is_none() && !api.title.is_empty() {
             server.title = Some(api.title.clone());
         }
-        let http = McpHttp::new(catalog.clone(), server, self.http);
-        Ok(McpEndpoint { http, path: self.path, catalog })
+        Ok(McpEndpoint::new(catalog, server, self.http, &self.path, self.auth))
     }
 }
 
@@ -214,12 +223,36 @@ pub struct McpEndpoint {
     http: McpHttp,
     path: String,
     catalog: Arc<Catalog>,
+    auth: Option<crate::auth::AuthConfig>,
 }
 
 impl McpEndpoint {
-    /// A router serving the endpoint at its path; merge it into your app.
+    /// An endpoint serving a catalog at `path`, behind authentication when `auth` is given.
+    /// Must be called inside a Tokio runtime.
+    pub fn new(
+        catalog: Arc<Catalog>,
+        mut server: ServerOptions,
+        http: HttpOptions,
+        path: &str,
+        auth: Option<crate::auth::AuthConfig>,
+    ) -> McpEndpoint {
+        if auth.as_ref().is_some_and(|a| a.filter_tools) {
+            server.per_caller_lists = true;
+        }
+        let http = McpHttp::new(catalog.clone(), server, http);
+        McpEndpoint { http, path: path.to_owned(), catalog, auth }
+    }
+
+    /// A router serving the endpoint at its path (and, with authentication, the protected
+    /// resource metadata under `/.well-known/`); merge it into your app.
     pub fn router(&self) -> axum::Router {
-        self.http.router(&self.path)
+        let router = self.http.router(&self.path);
+        let Some(auth) = &self.auth else { return router };
+        let catalog = self.catalog.clone();
+        let state = crate::auth::AuthLayerState::new(auth.clone(), &self.path, move |name| catalog.access(name));
+        router
+            .layer(axum::middleware::from_fn_with_state(state, crate::auth::require_auth))
+            .merge(crate::auth::metadata_router(auth, &self.path))
     }
 
     /// The tools served.

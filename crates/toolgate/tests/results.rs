@@ -1,5 +1,7 @@
 //! Each result kind and each error path, end to end over Streamable HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 mod common;
 
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! Streaming a 100 MB upstream response keeps memory flat: events are forwarded as they come
 //! and only a bounded aggregate is kept. (Its own test binary, so the peak RSS is this test's.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 mod common;
 
 use axum::body::Body;

@@ -1,6 +1,8 @@
 //! Streaming: upstream events become progress notifications while the upstream still works;
 //! cancelling a call aborts the upstream request; idle streams time out.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 mod common;
 
 use std::sync::{Arc, Mutex};

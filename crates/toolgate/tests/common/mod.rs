@@ -138,14 +138,12 @@ impl Client {
         let mut out = Vec::new();
         if !sse {
             let text = resp.text().await.unwrap_or_default();
-            if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                out.push(Received { at: Instant::now(), message: v });
-            } else {
-                out.push(Received {
-                    at: Instant::now(),
-                    message: json!({"http_status": status.as_u16(), "body": text}),
-                });
-            }
+            let message = match serde_json::from_str::<Value>(&text) {
+                Ok(v) if status.is_success() => v,
+                Ok(v) => json!({"http_status": status.as_u16(), "body": v}),
+                Err(_) => json!({"http_status": status.as_u16(), "body": text}),
+            };
+            out.push(Received { at: Instant::now(), message });
             return (out, sid);
         }
         let mut stream = resp.bytes_stream();
