@@ -425,7 +425,7 @@ impl<'d> Builder<'d> {
                 ));
             }
         };
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(map.len());
         let mut nullable = false;
         let mut example = None;
         let mut exclusive_min = false;
@@ -478,7 +478,7 @@ impl<'d> Builder<'d> {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be an object; dropped"));
                         continue;
                     };
-                    let mut m = Map::new();
+                    let mut m = Map::with_capacity(children.len());
                     for (name, child) in children {
                         if k == "properties" && child.get("required") == Some(&Value::Bool(true)) {
                             required_children.push(name.clone());
