@@ -159,6 +159,7 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Api, Error> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: origin.clone(), message: e.to_string() })?;
     let value = parse(&text, &origin)?;
+    drop(text); // the parsed value is all that is needed from here on
     let dir = path.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() });
     load_document(&origin, value, dir, opts)
 }
