@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     sessions: Mutex<Vec<Peer<RoleServer>>>,
     listeners: Mutex<Vec<(u64, SubscriptionSink)>>,
     next_listener: AtomicU64,
+    /// Tool calls running now (stdio waits for them at the end of its input).
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -33,6 +35,7 @@ impl Shared {
             sessions: Mutex::new(Vec::new()),
             listeners: Mutex::new(Vec::new()),
             next_listener: AtomicU64::new(0),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
         if let Some(mut rx) = shared.backend.changes() {
             let weak = Arc::downgrade(&shared);
@@ -44,6 +47,11 @@ impl Shared {
             });
         }
         shared
+    }
+
+    /// How many tool calls are running.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
     }
 
     /// Tells every connected client that the tool list changed.
@@ -95,11 +103,19 @@ fn server_info(backend: &dyn Backend, o: &ServerOptions) -> ServerConfig {
 pub(crate) struct Handler {
     pub shared: Arc<Shared>,
     log_level: Arc<Mutex<Option<LogLevel>>>,
+    /// Turns `true` when the connection's input ended (stdio): long-lived requests such as
+    /// `subscriptions/listen` end then instead of holding the process open.
+    closed: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Handler {
     pub fn new(shared: Arc<Shared>) -> Handler {
-        Handler { shared, log_level: Arc::new(Mutex::new(None)) }
+        Handler { shared, log_level: Arc::new(Mutex::new(None)), closed: None }
+    }
+
+    /// A handler for a connection whose end is signalled by `closed`.
+    pub fn with_close_signal(shared: Arc<Shared>, closed: tokio::sync::watch::Receiver<bool>) -> Handler {
+        Handler { shared, log_level: Arc::new(Mutex::new(None)), closed: Some(closed) }
     }
 
     fn caller(cx: &RequestContext<RoleServer>) -> Caller {
@@ -150,6 +166,15 @@ impl Handler {
             serde_json::to_value(&self.shared.info.server_info).ok()?,
         );
         Some(m)
+    }
+}
+
+/// Counts a running tool call down when dropped (also when the call is cancelled).
+struct InFlight<'a>(&'a Shared);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -227,6 +252,8 @@ impl ServerHandler for Handler {
         p: CallToolRequestParams,
         cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
+        let _done = InFlight(&self.shared);
         let notifier = Notifier::new(cx.peer.clone(), cx.meta.get_progress_token(), self.log_level(&cx));
         let call = ToolCall { name: p.name.to_string(), arguments: p.arguments, caller: Self::caller(&cx), notifier };
         let fut = self.shared.backend.call(call);
@@ -452,13 +479,26 @@ impl ServerHandler for Handler {
     }
 
     fn accepted_subscription_filter(&self, req: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        // After the input ended (stdio) a subscription could never be acknowledged: rmcp would
+        // wait for that send until its drain timeout and hold the process for seconds.
+        if self.closed.as_ref().is_some_and(|c| *c.borrow()) {
+            return None;
+        }
         Some(req.supported_by(&self.get_info().capabilities))
     }
 
     async fn listen(&self, cx: SubscriptionContext) -> Result<(), ErrorData> {
         let key = self.shared.next_listener.fetch_add(1, Ordering::Relaxed);
         self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).push((key, cx.sink().clone()));
-        cx.cancelled().await;
+        match self.closed.clone() {
+            Some(mut closed) => {
+                tokio::select! {
+                    _ = cx.cancelled() => {}
+                    _ = closed.wait_for(|c| *c) => {}
+                }
+            }
+            None => cx.cancelled().await,
+        }
         self.shared.listeners.lock().unwrap_or_else(|e| e.into_inner()).retain(|(k, _)| *k != key);
         Ok(())
     }

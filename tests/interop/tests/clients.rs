@@ -430,7 +430,6 @@ fn stdio_session(lines: &[String]) -> (Option<i32>, f64, String, String) {
 /// cancellation, which stdin EOF does not deliver. Each Inspector run in the modern era over
 /// stdio takes ~2.3 s instead of ~0.3 s because of it.
 #[test]
-#[ignore = "toolgate bug: `demo --stdio` lingers 5 s after stdin EOF while a subscriptions/listen is open"]
 fn stdio_exits_at_eof_with_a_listen_open() {
     let lines = [
         format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{META}}}}}"#),
@@ -449,7 +448,6 @@ fn stdio_exits_at_eof_with_a_listen_open() {
 /// with "error: MCP over stdio failed to start: connection closed: initialize request", as if
 /// the client had done something wrong.
 #[test]
-#[ignore = "toolgate bug: a stdio session of only server/discover ends with exit 2 'failed to start'"]
 fn stdio_discover_only_session_ends_cleanly() {
     let lines = [format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{META}}}}}"#)];
     let (code, took, out, err) = stdio_session(&lines);
