@@ -25,6 +25,7 @@
 pub mod auth;
 mod call;
 mod catalog;
+pub mod compose;
 mod custom;
 mod error;
 mod extras;
@@ -32,11 +33,13 @@ pub mod gateway;
 mod mcp;
 pub mod outbound;
 mod prompts;
+pub mod reload;
 mod resources;
 pub mod source;
 mod upstream;
 
 pub use catalog::{CallOptions, Catalog, Mount};
+pub use compose::{Compose, Composed, Part};
 pub use custom::{CustomTool, Request as CustomRequest};
 pub use error::Error;
 pub use mcp::{Mcp, McpEndpoint};

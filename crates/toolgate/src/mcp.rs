@@ -224,6 +224,7 @@ pub struct McpEndpoint {
     path: String,
     catalog: Arc<Catalog>,
     auth: Option<crate::auth::AuthConfig>,
+    reloading: Option<Arc<crate::reload::Reloading>>,
 }
 
 impl McpEndpoint {
@@ -240,7 +241,25 @@ impl McpEndpoint {
             server.per_caller_lists = true;
         }
         let http = McpHttp::new(catalog.clone(), server, http);
-        McpEndpoint { http, path: path.to_owned(), catalog, auth }
+        McpEndpoint { http, path: path.to_owned(), catalog, auth, reloading: None }
+    }
+
+    /// An endpoint serving a catalog that can be replaced while it serves (hot reload, see
+    /// [`crate::reload::Reloading`]); clients are told when its tool list changes.
+    /// [`McpEndpoint::catalog`] is the catalog served when the endpoint was built.
+    pub fn reloading(
+        catalog: Arc<crate::reload::Reloading>,
+        server: ServerOptions,
+        http: HttpOptions,
+        path: &str,
+        auth: Option<crate::auth::AuthConfig>,
+    ) -> McpEndpoint {
+        let per_caller = auth.as_ref().is_some_and(|a| a.filter_tools);
+        let mut endpoint = McpEndpoint::new(catalog.current(), server.clone(), http.clone(), path, auth);
+        let server = ServerOptions { per_caller_lists: server.per_caller_lists || per_caller, ..server };
+        endpoint.http = McpHttp::new(catalog.clone(), server, http);
+        endpoint.reloading = Some(catalog);
+        endpoint
     }
 
     /// A router serving the endpoint at its path (and, with authentication, the protected
@@ -248,8 +267,16 @@ impl McpEndpoint {
     pub fn router(&self) -> axum::Router {
         let router = self.http.router(&self.path);
         let Some(auth) = &self.auth else { return router };
-        let catalog = self.catalog.clone();
-        let state = crate::auth::AuthLayerState::new(auth.clone(), &self.path, move |name| catalog.access(name));
+        let state = match &self.reloading {
+            Some(r) => {
+                let r = r.clone();
+                crate::auth::AuthLayerState::new(auth.clone(), &self.path, move |name| r.access(name))
+            }
+            None => {
+                let catalog = self.catalog.clone();
+                crate::auth::AuthLayerState::new(auth.clone(), &self.path, move |name| catalog.access(name))
+            }
+        };
         router
             .layer(axum::middleware::from_fn_with_state(state, crate::auth::require_auth))
             .merge(crate::auth::metadata_router(auth, &self.path))

@@ -95,6 +95,13 @@ impl Upstream {
         Ok(Upstream { svc: BoxCloneSyncService::new(svc), base, in_process: false })
     }
 
+    /// The same upstream with `prefix` added to its base path: the tools of an app nested under
+    /// `/inventory` in a composed router call `/inventory/...` through that router.
+    pub fn with_prefix(mut self, prefix: &str) -> Upstream {
+        self.base = self.base.with_prefix(prefix);
+        self
+    }
+
     /// The base URL.
     pub fn base(&self) -> &BaseUrl {
         &self.base
