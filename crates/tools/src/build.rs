@@ -193,6 +193,13 @@ impl Toolset {
                 Err(why) => set.skipped.push(Skipped { source, reason: SkipReason::Unsupported(why) }),
             }
         }
+        if set.tools.is_empty() && !opts.selection.is_empty() && !api.operations.is_empty() {
+            let reasons: Vec<String> =
+                set.skipped.iter().take(5).map(|s| format!("{} ({})", s.source, s.reason)).collect();
+            if opts.selection.unmatched(&hits).is_empty() {
+                return Err(BuildError::Empty(format!("the filters together select nothing: {}", reasons.join("; "))));
+            }
+        }
         if let Some((flag, value)) = opts.selection.unmatched(&hits).into_iter().next() {
             let hint = suggest(&value, api.operations.iter().filter_map(|o| o.operation_id.as_deref()));
             return Err(BuildError::Unmatched { flag: flag.to_owned(), value, hint });
@@ -525,17 +532,21 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
                         }
                     }
                     let enc = media.encoding.get(&field);
+                    let arg = unique_arg(&safe_arg_name(&field, "field"), &taken);
+                    if arg != field {
+                        note_wire_name(&mut fschema, &format!("(body field `{field}`)"));
+                    }
                     plans.push(FieldPlan {
-                        arg: field.clone(),
+                        arg: arg.clone(),
                         name: field.clone(),
                         file: file || file_array,
                         content_type: enc.and_then(|e| e.content_type.as_deref()).and_then(part_content_type),
                         explode: enc.and_then(|e| e.explode).unwrap_or(true),
                     });
                     let is_req = rb.required && req.contains(&field);
-                    taken.insert(field.clone());
-                    body_args.push(field.clone());
-                    body_props.push((field, fschema, is_req));
+                    taken.insert(arg.clone());
+                    body_args.push(arg.clone());
+                    body_props.push((arg, fschema, is_req));
                 }
                 body = match kind {
                     BodyKind::Json => BodyPlan::JsonFields(plans),
@@ -616,14 +627,10 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
     let mut all: Vec<&toolgate_openapi::Parameter> = all_params.collect();
     all.sort_by_key(|p| p.location);
     for p in all {
-        let mut arg = p.name.clone();
+        let base = safe_arg_name(&p.name, p.location.as_str());
+        let mut arg = base.clone();
         if taken.contains(&arg) {
-            arg = format!("{}__{}", p.name, p.location.as_str());
-            let mut n = 2;
-            while taken.contains(&arg) {
-                arg = format!("{}__{}{n}", p.name, p.location.as_str());
-                n += 1;
-            }
+            arg = unique_arg(&format!("{base}__{}", p.location.as_str()), &taken);
         }
         taken.insert(arg.clone());
         let mut s = p.schema.clone();
@@ -634,11 +641,7 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
             m.insert("deprecated".into(), Value::Bool(true));
         }
         if arg != p.name {
-            let note = format!("({} parameter `{}`)", p.location.as_str(), p.name);
-            if let Value::Object(m) = &mut s {
-                let d = m.get("description").and_then(Value::as_str).map(|d| format!("{d} {note}")).unwrap_or(note);
-                m.insert("description".into(), Value::String(d));
-            }
+            note_wire_name(&mut s, &format!("({} parameter `{}`)", p.location.as_str(), p.name));
         }
         param_props.push((arg.clone(), s, p.required));
         params.push(ParamPlan {
@@ -692,6 +695,49 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
         plan: RequestPlan { method, path, params, body, content_type, accept },
         body_args,
     })
+}
+
+/// An argument name clients accept: `[A-Za-z0-9_.-]`, 1–64 characters (Claude's API refuses
+/// other property keys in tool schemas). The wire name stays in the request plan.
+pub(crate) fn safe_arg_name(raw: &str, fallback: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let trimmed = out.trim_matches('_');
+    let name = if trimmed.is_empty() {
+        format!("{fallback}_{:08x}", naming::fnv1a(raw.as_bytes()) as u32)
+    } else {
+        trimmed.to_owned()
+    };
+    naming::fit(&name, 64)
+}
+
+/// `base`, or `base_2`, `base_3`, … whichever is free.
+fn unique_arg(base: &str, taken: &HashSet<String>) -> String {
+    let mut arg = base.to_owned();
+    let mut n = 2;
+    while taken.contains(&arg) {
+        arg = naming::fit(&format!("{base}_{n}"), 64);
+        n += 1;
+    }
+    arg
+}
+
+/// Appends where the value goes on the wire to a schema's description.
+fn note_wire_name(s: &mut Value, note: &str) {
+    if let Value::Object(m) = s {
+        let d = m
+            .get("description")
+            .and_then(Value::as_str)
+            .map(|d| format!("{d} {note}"))
+            .unwrap_or_else(|| note.to_owned());
+        m.insert("description".into(), Value::String(d));
+    }
 }
 
 fn describe(s: &mut Value, description: Option<&str>) {

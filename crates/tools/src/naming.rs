@@ -14,7 +14,7 @@ pub fn base_name(operation_id: Option<&str>, method: &str, path: &str) -> String
             let slug: Vec<String> = path
                 .split('/')
                 .filter(|s| !s.is_empty())
-                .map(|s| s.trim_start_matches('{').trim_end_matches('}').to_owned())
+                .map(|s| s.trim_start_matches('{').trim_end_matches('}').replace(['-', '.'], "_"))
                 .collect();
             if slug.is_empty() {
                 format!("{}_root", method.to_ascii_lowercase())

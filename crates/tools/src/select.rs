@@ -69,6 +69,21 @@ impl Selection {
     /// `operationId` and its tool name before namespacing). `hits` records which include
     /// values matched, per kind, for [`Selection::unmatched`].
     pub fn decide(&self, op: &Operation, names: &[&str], root_off: bool, hits: &mut Hits) -> Result<(), Excluded> {
+        // Exclude values count as used when they match any operation, whatever else decides it,
+        // so that a mistyped exclude (which would leave an operation exposed) is reported.
+        let excludes: [(&Vec<String>, &dyn Fn(&str) -> bool); 4] = [
+            (&self.exclude_operations, &|v| names.contains(&v)),
+            (&self.exclude_tags, &|v| op.tags.iter().any(|t| t == v)),
+            (&self.exclude_methods, &|v| v.eq_ignore_ascii_case(op.method.as_str())),
+            (&self.exclude_paths, &|v| glob(v, &op.path)),
+        ];
+        for (k, (values, matches)) in excludes.iter().enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                if matches(v) {
+                    hits.0[4 + k].insert(i);
+                }
+            }
+        }
         let mcp_off = |v: Option<&serde_json::Value>| v == Some(&serde_json::Value::Bool(false));
         let op_flag = op.extensions.get("x-mcp");
         let explicit_on = op_flag == Some(&serde_json::Value::Bool(true));
@@ -115,13 +130,17 @@ impl Selection {
         Ok(())
     }
 
-    /// Include values that matched no operation at all, as `(flag, value)`.
+    /// Include and exclude values that matched no operation at all, as `(flag, value)`.
     pub fn unmatched(&self, hits: &Hits) -> Vec<(&'static str, String)> {
-        let kinds: [(&'static str, &Vec<String>); 4] = [
+        let kinds: [(&'static str, &Vec<String>); 8] = [
             ("--include-operation", &self.include_operations),
             ("--include-tag", &self.include_tags),
             ("--include-method", &self.include_methods),
             ("--include-path", &self.include_paths),
+            ("--exclude-operation", &self.exclude_operations),
+            ("--exclude-tag", &self.exclude_tags),
+            ("--exclude-method", &self.exclude_methods),
+            ("--exclude-path", &self.exclude_paths),
         ];
         let mut out = Vec::new();
         for (k, (flag, values)) in kinds.iter().enumerate() {
@@ -139,9 +158,9 @@ fn hits_by_name(include: &[String], names: &[&str]) -> bool {
     include.iter().any(|v| names.contains(&v.as_str()))
 }
 
-/// Which include values matched something.
+/// Which include and exclude values matched something.
 #[derive(Debug, Default)]
-pub struct Hits([std::collections::HashSet<usize>; 4]);
+pub struct Hits([std::collections::HashSet<usize>; 8]);
 
 /// Matches a path against a pattern: `*` within a segment, `**` across segments.
 pub fn glob(pattern: &str, path: &str) -> bool {

@@ -53,15 +53,13 @@ fn one_of_as_any_of(v: &mut Value, depth: usize) {
     toolgate_openapi::for_each_subschema(m, |s| one_of_as_any_of(s, depth + 1));
 }
 
+/// Removes `pattern` and `patternProperties` from a schema and its subschemas (not from
+/// property names, enum values or examples).
 fn strip_patterns(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            m.shift_remove("pattern");
-            m.shift_remove("patternProperties");
-            m.values_mut().for_each(strip_patterns);
-        }
-        Value::Array(a) => a.iter_mut().for_each(strip_patterns),
-        _ => {}
+    if let Value::Object(m) = v {
+        m.shift_remove("pattern");
+        m.shift_remove("patternProperties");
+        toolgate_openapi::for_each_subschema(m, strip_patterns);
     }
 }
 

@@ -249,9 +249,17 @@ fn query_values_are_percent_encoded() {
     // Object keys under form/explode become names: encoded too.
     assert_eq!(query_value(&set, "query_form_true", &json!({"a&b": "c"})), "a%26b=c");
     assert_eq!(query_value(&set, "query_deepObject_true", &json!({"a]b": "c"})), "color[a%5Db]=c");
-    // Odd parameter names are encoded on the wire.
+    // Odd parameter names get argument names clients accept, and keep their names, encoded,
+    // on the wire.
     let edge = common::toolset("edge-cases.yaml");
-    let req = prepare(tool(&edge, "edge_param_odd_names"), json!({"filter[status]": "x", "$select": "y", "名前": "z"}));
+    let t = tool(&edge, "edge_param_odd_names");
+    let props: Vec<&String> =
+        t.def.input_schema["properties"].as_object().map(|p| p.keys().collect()).unwrap_or_default();
+    assert!(props.iter().all(|k| toolgate_tools::naming::is_valid(k, 64)), "{props:?}");
+    let odd = props.iter().find(|k| k.starts_with("query_")).map(|k| k.to_string()).unwrap_or_default();
+    let described = t.def.input_schema["properties"][&odd]["description"].as_str().unwrap_or_default();
+    assert!(described.contains("(query parameter `名前`)"), "{described}");
+    let req = prepare(t, json!({"filter_status": "x", "select": "y", odd: "z"}));
     assert_eq!(req.path_and_query, "/params/odd-names?filter%5Bstatus%5D=x&%24select=y&%E5%90%8D%E5%89%8D=z");
 }
 
