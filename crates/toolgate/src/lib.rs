@@ -30,6 +30,7 @@ mod custom;
 mod error;
 mod extras;
 pub mod gateway;
+pub mod limit;
 mod mcp;
 pub mod outbound;
 mod prompts;

@@ -34,6 +34,7 @@ pub struct Mcp {
     prompts: Vec<Prompt>,
     allow_empty: bool,
     auth: Option<crate::auth::AuthConfig>,
+    rate_limit: Option<crate::limit::RateLimit>,
 }
 
 impl std::fmt::Debug for Mcp {
@@ -61,6 +62,7 @@ impl Mcp {
             prompts: Vec::new(),
             allow_empty: false,
             auth: None,
+            rate_limit: None,
         }
     }
 
@@ -182,6 +184,14 @@ impl Mcp {
         self
     }
 
+    /// Rate-limits tool calls per caller (the authenticated principal, else the client's
+    /// address), in memory or in Redis; see [`crate::limit`]. Operations can give their tool a
+    /// quota of its own with `x-mcp-rate-limit` (`"10/minute"`, or `false` for none).
+    pub fn rate_limit(mut self, limit: crate::limit::RateLimit) -> Mcp {
+        self.rate_limit = Some(limit);
+        self
+    }
+
     /// Accept a document that yields no tools (otherwise an error).
     pub fn allow_empty(mut self) -> Mcp {
         self.allow_empty = true;
@@ -203,6 +213,10 @@ impl Mcp {
                 skipped.join("; ")
             })));
         }
+        let rate_limit = match self.rate_limit {
+            Some(limit) => Some(limit.document_limits(&api, mount.toolset())?),
+            None => None,
+        };
         let catalog = Arc::new(
             Catalog::new(vec![mount], self.custom)?
                 .with_resources(self.resources)?
@@ -213,7 +227,10 @@ impl Mcp {
         if server.title.is_none() && !api.title.is_empty() {
             server.title = Some(api.title.clone());
         }
-        Ok(McpEndpoint::new(catalog, server, self.http, &self.path, self.auth))
+        Ok(match rate_limit {
+            Some(limit) => McpEndpoint::with_rate_limit(catalog, limit, server, self.http, &self.path, self.auth),
+            None => McpEndpoint::new(catalog, server, self.http, &self.path, self.auth),
+        })
     }
 }
 
@@ -259,6 +276,23 @@ impl McpEndpoint {
         let server = ServerOptions { per_caller_lists: server.per_caller_lists || per_caller, ..server };
         endpoint.http = McpHttp::new(catalog.clone(), server, http);
         endpoint.reloading = Some(catalog);
+        endpoint
+    }
+
+    /// Like [`McpEndpoint::new`], with the catalog's tool calls rate-limited per caller
+    /// ([`crate::limit::RateLimited`]). Must be called inside a Tokio runtime.
+    pub fn with_rate_limit(
+        catalog: Arc<Catalog>,
+        limit: crate::limit::RateLimit,
+        server: ServerOptions,
+        http: HttpOptions,
+        path: &str,
+        auth: Option<crate::auth::AuthConfig>,
+    ) -> McpEndpoint {
+        let per_caller = auth.as_ref().is_some_and(|a| a.filter_tools);
+        let mut endpoint = McpEndpoint::new(catalog.clone(), server.clone(), http.clone(), path, auth);
+        let server = ServerOptions { per_caller_lists: server.per_caller_lists || per_caller, ..server };
+        endpoint.http = McpHttp::new(Arc::new(limit.wrap(catalog)), server, http);
         endpoint
     }
 

@@ -40,13 +40,18 @@ impl Client {
 
     /// A legacy client: `initialize`, then the session id on every request.
     pub async fn legacy(url: &str, version: &str) -> Client {
+        Client::legacy_with_headers(url, version, Vec::new()).await
+    }
+
+    /// A legacy client that sends these headers from `initialize` on (`authorization`, …).
+    pub async fn legacy_with_headers(url: &str, version: &str, headers: Vec<(String, String)>) -> Client {
         let mut c = Client {
             url: url.into(),
             http: reqwest::Client::new(),
             session: None,
             protocol: version.into(),
             next_id: 1,
-            headers: Vec::new(),
+            headers,
         };
         let init =
             json!({"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}});
