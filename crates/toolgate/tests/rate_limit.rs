@@ -557,3 +557,30 @@ async fn mcp_endpoint_takes_a_rate_limit_too() {
     assert_eq!(alice.call_ok("list_items", json!({})).await["isError"], json!(true));
     assert_eq!(alice.call_ok("health", json!({})).await["isError"], json!(false), "x-mcp-rate-limit: false");
 }
+
+#[tokio::test]
+async fn over_http_a_per_address_guard_stops_floods_before_authentication() {
+    let mcp = toolgate::Mcp::new(doc(), app()).auth(keys()).build().expect("build");
+    let guarded = toolgate::limit::PerIpLimit::new(q("3/min")).apply(mcp.mount(app()));
+    let base = serve(guarded).await;
+    let http = reqwest::Client::new();
+    let post = || {
+        http.post(format!("{base}/mcp"))
+            .header("authorization", "Bearer not-a-valid-token-at-all")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#)
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(post().await.unwrap().status(), 401);
+    }
+    let refused = post().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let retry: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((19..=20).contains(&retry), "{retry}");
+    let body = refused.text().await.unwrap();
+    assert!(body.starts_with("Too many requests from this address: at most 3 calls per minute."), "{body}");
+    // The app's own routes are behind the guard too.
+    assert_eq!(http.get(format!("{base}/items")).send().await.unwrap().status(), 429);
+}

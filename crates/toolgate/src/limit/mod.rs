@@ -36,6 +36,7 @@
 //! ```
 
 mod memory;
+mod per_ip;
 mod quota;
 mod redis_store;
 
@@ -56,6 +57,7 @@ use crate::auth::Principal;
 use memory::MemoryStore;
 use redis_store::RedisRuntime;
 
+pub use per_ip::PerIpLimit;
 pub use quota::Quota;
 
 /// The OpenAPI extension that gives an operation's tool its own quota: a rate
@@ -99,6 +101,13 @@ impl std::fmt::Debug for RedisStore {
             .field("on_error", &self.on_error)
             .field("timeout", &self.timeout)
             .finish()
+    }
+}
+
+/// `Redis at URL (keys PREFIX:…)`, without the password.
+impl std::fmt::Display for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redis at {} (keys {}:…)", self.label, self.prefix)
     }
 }
 
@@ -438,11 +447,21 @@ fn caller_key(caller: &Caller, ip_header: Option<&http::HeaderName>) -> String {
             return format!("token:{:016x}", fnv1a(token.expose().as_bytes()));
         }
     }
+    client_ip_key(&parts.headers, &parts.extensions, ip_header)
+}
+
+/// The client's address as a bucket key: from the proxy header when one is named and holds an
+/// address, else from the connection; `anonymous` when neither is known.
+fn client_ip_key(
+    headers: &http::HeaderMap,
+    extensions: &http::Extensions,
+    ip_header: Option<&http::HeaderName>,
+) -> String {
     let forwarded = ip_header.and_then(|h| {
-        let last = parts.headers.get_all(h).iter().next_back()?.to_str().ok()?;
+        let last = headers.get_all(h).iter().next_back()?.to_str().ok()?;
         last.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
     });
-    let connected = || parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let connected = || extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     match forwarded.or_else(connected) {
         Some(ip) => ip_key(ip),
         None => "anonymous".into(),
