@@ -105,6 +105,8 @@ pub struct ServeArgs {
     pub allow_unauthenticated: bool,
     #[command(flatten)]
     pub auth: AuthArgs,
+    #[command(flatten)]
+    pub limit: crate::limit_args::LimitArgs,
 }
 
 /// How MCP callers authenticate (bearer tokens). Secrets are read from the environment or

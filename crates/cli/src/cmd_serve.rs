@@ -58,6 +58,7 @@ async fn catalog(
 pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
     let loopback = a.listen.ip().is_loopback();
     let auth = crate::auth::config(&a.auth)?;
+    let limit = a.limit.config()?;
     if !loopback && auth.is_none() && !a.allow_unauthenticated {
         return Err(format!(
             "refusing to serve without authentication on {} (not a loopback address); pass --allow-unauthenticated to do it anyway",
@@ -80,7 +81,12 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
         hosts.extend(a.allowed_hosts.iter().cloned());
     }
     http.allowed_origins.extend(a.allowed_origins.iter().cloned());
-    let app = toolgate::McpEndpoint::new(Arc::new(catalog), server, http, &a.path, auth).router();
+    let app = match limit {
+        Some(limit) => toolgate::McpEndpoint::with_rate_limit(Arc::new(catalog), limit, server, http, &a.path, auth),
+        None => toolgate::McpEndpoint::new(Arc::new(catalog), server, http, &a.path, auth),
+    }
+    .router();
+    let app = a.limit.http_guard(app);
     let listener =
         tokio::net::TcpListener::bind(a.listen).await.map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
     let addr = listener.local_addr()?;

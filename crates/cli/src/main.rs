@@ -7,6 +7,7 @@ mod cmd_lint;
 mod cmd_serve;
 mod cmd_tools;
 mod common;
+mod limit_args;
 
 use std::process::ExitCode;
 
