@@ -5,6 +5,8 @@
 //! with `mcp`) are installed by `tests/interop/setup.sh`, which `scripts/test` runs first.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
 
+pub mod mcp;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
