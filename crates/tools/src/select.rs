@@ -71,7 +71,7 @@ impl Selection {
     pub fn decide(&self, op: &Operation, names: &[&str], root_off: bool, hits: &mut Hits) -> Result<(), Excluded> {
         // Exclude values count as used when they match any operation, whatever else decides it,
         // so that a mistyped exclude (which would leave an operation exposed) is reported.
-        let excludes: [(&Vec<String>, &dyn Fn(&str) -> bool); 4] = [
+        let excludes: [(&Vec<String>, &Matcher); 4] = [
             (&self.exclude_operations, &|v| names.contains(&v)),
             (&self.exclude_tags, &|v| op.tags.iter().any(|t| t == v)),
             (&self.exclude_methods, &|v| v.eq_ignore_ascii_case(op.method.as_str())),
@@ -157,6 +157,9 @@ impl Selection {
 fn hits_by_name(include: &[String], names: &[&str]) -> bool {
     include.iter().any(|v| names.contains(&v.as_str()))
 }
+
+/// Whether a filter value matches the operation being decided.
+type Matcher<'a> = dyn Fn(&str) -> bool + 'a;
 
 /// Which include and exclude values matched something.
 #[derive(Debug, Default)]
