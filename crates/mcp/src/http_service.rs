@@ -11,6 +11,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use crate::ServerOptions;
 use crate::backend::Backend;
 use crate::handler::{Handler, Shared};
+use crate::ws::WsConfig;
 
 /// HTTP transport settings.
 #[derive(Debug, Clone)]
@@ -25,9 +26,10 @@ pub struct HttpOptions {
     /// Answer plain requests with `application/json` (falling back to SSE when a call sends
     /// notifications first). Applies to 2026-07-28 requests; legacy sessions always use SSE.
     pub json_response: bool,
-    /// Keep-alive comment interval on SSE streams.
+    /// Keep-alive comment interval on SSE streams; also how often an idle WebSocket is pinged.
     pub sse_keep_alive: Option<Duration>,
-    /// Largest request body accepted (413 above).
+    /// Largest request body accepted (413 above); also the largest WebSocket message (the
+    /// connection is closed with 1009 above).
     pub max_body_bytes: usize,
 }
 
@@ -57,6 +59,7 @@ impl Default for HttpOptions {
 pub struct McpHttp {
     service: StreamableHttpService<Handler, LocalSessionManager>,
     shared: Arc<Shared>,
+    ws: Arc<WsConfig>,
 }
 
 impl std::fmt::Debug for McpHttp {
@@ -69,6 +72,12 @@ impl McpHttp {
     /// Builds the endpoint. Must be called inside a Tokio runtime.
     pub fn new(backend: Arc<dyn Backend>, server: ServerOptions, http: HttpOptions) -> McpHttp {
         let shared = Shared::new(backend, server);
+        let ws = Arc::new(WsConfig {
+            allowed_hosts: http.allowed_hosts.clone(),
+            allowed_origins: http.allowed_origins.clone(),
+            max_message_bytes: http.max_body_bytes,
+            keep_alive: http.sse_keep_alive,
+        });
         let mut config = StreamableHttpServerConfig::default()
             .with_json_response(http.json_response)
             .with_sse_keep_alive(http.sse_keep_alive)
@@ -88,12 +97,26 @@ impl McpHttp {
             Arc::new(LocalSessionManager::default()),
             config,
         );
-        McpHttp { service, shared }
+        McpHttp { service, shared, ws }
     }
 
     /// An axum router that serves the endpoint at `path` (for example `/mcp`).
     pub fn router(&self, path: &str) -> axum::Router {
         axum::Router::new().route_service(path, self.service.clone())
+    }
+
+    /// An axum router that serves the same tools over WebSocket at `path` (for example `/ws`):
+    /// each connection is one MCP session (a legacy `initialize` handshake, or 2026-07-28
+    /// requests), one JSON-RPC message per text frame, the `mcp` subprotocol when the client asks
+    /// for it. The upgrade request passes the same Host and Origin checks as the HTTP endpoint
+    /// (403 otherwise); messages larger than `max_body_bytes` close the connection (1009), and so
+    /// do binary frames (1003); a connection the server has sent nothing on for `sse_keep_alive`
+    /// is pinged. Layers on this router (authentication) see the upgrade request, and every call
+    /// of the session sees its parts as [`Caller::http`](crate::Caller::http).
+    ///
+    /// Use a path of its own: merging it with [`McpHttp::router`] at the same path panics.
+    pub fn websocket_router(&self, path: &str) -> axum::Router {
+        crate::ws::router(self.shared.clone(), self.ws.clone(), path)
     }
 
     /// Tells connected clients that the tool list changed (legacy sessions get

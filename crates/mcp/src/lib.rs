@@ -3,7 +3,8 @@
 //! This is the only crate of the workspace that names `rmcp`, the official Rust MCP SDK. It
 //! serves a [`Backend`] — tool definitions, tool calls, and optionally resources and prompts —
 //! over Streamable HTTP (the 2026-07-28 stateless protocol and legacy sessions from 2024-11-05
-//! to 2025-11-25, on one endpoint) and stdio. Nothing of rmcp appears in its public API.
+//! to 2025-11-25, on one endpoint), WebSocket (one session per connection) and stdio. Nothing
+//! of rmcp appears in its public API.
 
 mod backend;
 mod convert;
@@ -11,6 +12,7 @@ mod handler;
 mod http_service;
 mod notify;
 mod stdio;
+mod ws;
 
 pub use backend::{
     Backend, CallError, Caller, CompletionTarget, PromptDef, PromptResult, ResourceContent, ResourceDef, ToolCall,
