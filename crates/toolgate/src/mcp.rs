@@ -35,6 +35,7 @@ pub struct Mcp {
     allow_empty: bool,
     auth: Option<crate::auth::AuthConfig>,
     rate_limit: Option<crate::limit::RateLimit>,
+    websocket: Option<String>,
 }
 
 impl std::fmt::Debug for Mcp {
@@ -63,6 +64,7 @@ impl Mcp {
             allow_empty: false,
             auth: None,
             rate_limit: None,
+            websocket: None,
         }
     }
 
@@ -164,6 +166,15 @@ impl Mcp {
         self
     }
 
+    /// Also serves the tools over WebSocket at this path (for example `/ws`): one MCP session per
+    /// connection, JSON-RPC messages as text frames, the `mcp` subprotocol. It has the same Host
+    /// and Origin checks and authentication as the HTTP endpoint. MCP defines no WebSocket
+    /// transport: this is for clients that speak the SDKs' WebSocket transports.
+    pub fn websocket(mut self, path: &str) -> Mcp {
+        self.websocket = Some(path.to_owned());
+        self
+    }
+
     /// Server name, version and instructions.
     pub fn server(mut self, server: ServerOptions) -> Mcp {
         self.server = server;
@@ -227,10 +238,18 @@ impl Mcp {
         if server.title.is_none() && !api.title.is_empty() {
             server.title = Some(api.title.clone());
         }
-        Ok(match rate_limit {
+        let endpoint = match rate_limit {
             Some(limit) => McpEndpoint::with_rate_limit(catalog, limit, server, self.http, &self.path, self.auth),
             None => McpEndpoint::new(catalog, server, self.http, &self.path, self.auth),
-        })
+        };
+        match self.websocket {
+            Some(ws) if ws == self.path || !ws.starts_with('/') => Err(crate::Error::Config(format!(
+                "the WebSocket path `{ws}` must start with `/` and differ from the MCP path `{}`",
+                self.path
+            ))),
+            Some(ws) => Ok(endpoint.with_websocket(&ws)),
+            None => Ok(endpoint),
+        }
     }
 }
 
@@ -241,6 +260,7 @@ pub struct McpEndpoint {
     path: String,
     catalog: Arc<Catalog>,
     auth: Option<crate::auth::AuthConfig>,
+    websocket: Option<String>,
     reloading: Option<Arc<crate::reload::Reloading>>,
 }
 
@@ -258,7 +278,7 @@ impl McpEndpoint {
             server.per_caller_lists = true;
         }
         let http = McpHttp::new(catalog.clone(), server, http);
-        McpEndpoint { http, path: path.to_owned(), catalog, auth, reloading: None }
+        McpEndpoint { http, path: path.to_owned(), catalog, auth, reloading: None, websocket: None }
     }
 
     /// An endpoint serving a catalog that can be replaced while it serves (hot reload, see
@@ -277,6 +297,14 @@ impl McpEndpoint {
         endpoint.http = McpHttp::new(catalog.clone(), server, http);
         endpoint.reloading = Some(catalog);
         endpoint
+    }
+
+    /// Also serves the endpoint over WebSocket at `path` (see [`Mcp::websocket`]), behind the
+    /// same authentication. `path` must start with `/` and differ from the HTTP path (the router
+    /// panics otherwise, as axum does on overlapping routes).
+    pub fn with_websocket(mut self, path: &str) -> McpEndpoint {
+        self.websocket = Some(path.to_owned());
+        self
     }
 
     /// Like [`McpEndpoint::new`], with the catalog's tool calls rate-limited per caller
@@ -299,7 +327,10 @@ impl McpEndpoint {
     /// A router serving the endpoint at its path (and, with authentication, the protected
     /// resource metadata under `/.well-known/`); merge it into your app.
     pub fn router(&self) -> axum::Router {
-        let router = self.http.router(&self.path);
+        let mut router = self.http.router(&self.path);
+        if let Some(ws) = &self.websocket {
+            router = router.merge(self.http.websocket_router(ws));
+        }
         let Some(auth) = &self.auth else { return router };
         let state = match &self.reloading {
             Some(r) => {
