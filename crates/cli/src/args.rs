@@ -56,6 +56,9 @@ pub struct DemoArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub listen: std::net::SocketAddr,
+    /// Also serve MCP over WebSocket at this path (for example `/ws`).
+    #[arg(long, value_name = "PATH", conflicts_with = "stdio")]
+    pub websocket: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +93,12 @@ pub struct ServeArgs {
     /// Path of the MCP endpoint.
     #[arg(long, default_value = "/mcp")]
     pub path: String,
+    /// Also serve MCP over WebSocket at this path (for example `/ws`): one session per
+    /// connection, JSON-RPC messages as text frames, the `mcp` subprotocol. Same Host/Origin
+    /// checks and authentication as the HTTP endpoint. MCP defines no WebSocket transport;
+    /// this is for clients that speak the SDKs' WebSocket transports.
+    #[arg(long, value_name = "PATH")]
+    pub websocket: Option<String>,
     /// A `Host` name clients use to reach this server (a DNS-rebinding guard); repeatable.
     /// Loopback names are always allowed.
     #[arg(long = "allowed-host", value_name = "HOST")]

@@ -25,7 +25,11 @@ pub async fn run(a: DemoArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     let doc = serde_json::to_value(&openapi)?;
-    let mcp = Mcp::new(&openapi, shop.clone()).server(server).build()?;
+    let mut mcp = Mcp::new(&openapi, shop.clone()).server(server);
+    if let Some(ws) = &a.websocket {
+        mcp = mcp.websocket(ws);
+    }
+    let mcp = mcp.build()?;
     let names: Vec<String> = mcp.catalog().defs().map(|d| d.name.clone()).collect();
     let app = mcp.mount(shop).route("/openapi.json", get(move || async move { Json(doc.clone()) }));
     let listener = tokio::net::TcpListener::bind(a.listen)
@@ -37,6 +41,9 @@ pub async fn run(a: DemoArgs) -> Result<ExitCode, Error> {
     println!("toolgate demo — a shop API served as MCP\n");
     println!("  MCP endpoint  {url}   (Streamable HTTP; protocol 2024-11-05 … 2026-07-28)");
     println!("  REST API      http://{addr}/products/42   (OpenAPI at http://{addr}/openapi.json)");
+    if let Some(ws) = &a.websocket {
+        println!("  WebSocket     ws://{addr}{ws}   (subprotocol mcp; one MCP session per connection)");
+    }
     println!("  tools         {}\n", names.join(", "));
     println!("Connect:");
     println!("  MCP Inspector   npx @modelcontextprotocol/inspector --cli {url} --method tools/list");

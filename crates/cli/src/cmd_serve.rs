@@ -73,6 +73,11 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
         )
         .into());
     }
+    if let Some(ws) = &a.websocket
+        && (!ws.starts_with('/') || *ws == a.path)
+    {
+        return Err(format!("--websocket {ws}: the path must start with `/` and differ from --path {}", a.path).into());
+    }
     let (catalog, server) = catalog(&a.doc, &a.upstream, &a.select).await?;
     let mut http = HttpOptions::default();
     if a.allow_any_host {
@@ -81,16 +86,22 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
         hosts.extend(a.allowed_hosts.iter().cloned());
     }
     http.allowed_origins.extend(a.allowed_origins.iter().cloned());
-    let app = match limit {
+    let mut endpoint = match limit {
         Some(limit) => toolgate::McpEndpoint::with_rate_limit(Arc::new(catalog), limit, server, http, &a.path, auth),
         None => toolgate::McpEndpoint::new(Arc::new(catalog), server, http, &a.path, auth),
+    };
+    if let Some(ws) = &a.websocket {
+        endpoint = endpoint.with_websocket(ws);
     }
-    .router();
+    let app = endpoint.router();
     let app = a.limit.http_guard(app);
     let listener =
         tokio::net::TcpListener::bind(a.listen).await.map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
     let addr = listener.local_addr()?;
     eprintln!("toolgate: MCP endpoint http://{addr}{}", a.path);
+    if let Some(ws) = &a.websocket {
+        eprintln!("toolgate: MCP over WebSocket ws://{addr}{ws}");
+    }
     toolgate::serve(listener, app, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
