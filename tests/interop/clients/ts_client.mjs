@@ -13,6 +13,8 @@
 // Usage:
 //   node ts_client.mjs --url http://127.0.0.1:8080/mcp [--bearer TOKEN] [--header 'K: V']...
 //   node ts_client.mjs --stdio "path/to/server --flag" [--env K=V]...
+//   node ts_client.mjs --sdk v1 --ws ws://127.0.0.1:8090/ws   (v1's WebSocketClientTransport: subprotocol
+//                                                               `mcp`, text frames; no headers, so no --bearer)
 //   common: [--sdk v1|v2] [--mode auto|legacy|2026-07-28] [--list] [--call NAME [--args JSON]]
 //           [--progress] [--expect-error] [--timeout SECONDS]
 //
@@ -44,6 +46,7 @@ try {
     options: {
       url: { type: "string" },
       stdio: { type: "string" },
+      ws: { type: "string" },
       sdk: { type: "string", default: "v2" },
       mode: { type: "string" },
       bearer: { type: "string" },
@@ -68,7 +71,9 @@ if (opts.help) {
   console.log(src.slice(1, src.findIndex((l) => l.startsWith("import"))).map((l) => l.replace(/^\/\/ ?/, "")).join("\n"));
   process.exit(0);
 }
-if (!!opts.url === !!opts.stdio) usage("give exactly one of --url or --stdio");
+if ([opts.url, opts.stdio, opts.ws].filter(Boolean).length !== 1) usage("give exactly one of --url, --stdio or --ws");
+if (opts.ws && opts.sdk !== "v1") usage("--ws needs --sdk v1 (only SDK v1 ships a WebSocket client transport)");
+if (opts.ws && (opts.bearer || opts.header.length)) usage("--bearer/--header apply to --url only");
 if (!["v1", "v2"].includes(opts.sdk)) usage(`--sdk must be v1 or v2, got ${opts.sdk}`);
 const mode = opts.mode ?? (opts.sdk === "v1" ? "legacy" : "auto");
 if (!MODES.includes(mode)) usage(`--mode must be one of ${MODES.join("|")}, got ${mode}`);
@@ -121,9 +126,10 @@ try {
 const pkgName = opts.sdk === "v1" ? "@modelcontextprotocol/sdk" : "@modelcontextprotocol/client";
 const pkgVersion = JSON.parse(readFileSync(path.join(toolsDir, "node_modules", pkgName, "package.json"), "utf8")).version;
 
-let Client, StreamableHTTPClientTransport, StdioClientTransport, getDefaultEnvironment;
+let Client, StreamableHTTPClientTransport, StdioClientTransport, getDefaultEnvironment, WebSocketClientTransport;
 if (opts.sdk === "v1") {
   ({ Client } = await load("@modelcontextprotocol/sdk/client/index.js"));
+  ({ WebSocketClientTransport } = await load("@modelcontextprotocol/sdk/client/websocket.js"));
   ({ StreamableHTTPClientTransport } = await load("@modelcontextprotocol/sdk/client/streamableHttp.js"));
   ({ StdioClientTransport, getDefaultEnvironment } = await load("@modelcontextprotocol/sdk/client/stdio.js"));
 } else {
@@ -133,7 +139,9 @@ if (opts.sdk === "v1") {
 
 // ---- transport -----------------------------------------------------------------------------
 let transport;
-if (opts.url) {
+if (opts.ws) {
+  transport = new WebSocketClientTransport(new URL(opts.ws));
+} else if (opts.url) {
   const headers = {};
   for (const h of opts.header) {
     const i = h.indexOf(":");
