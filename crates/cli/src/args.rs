@@ -37,6 +37,10 @@ pub enum Command {
     /// Every selected operation becomes a tool; calls go to the upstream base URL (`--upstream`,
     /// else the document's first server) and never anywhere else. Binds 127.0.0.1 by default:
     /// binding another address requires `--allowed-host` for the names clients use.
+    ///
+    /// With `--config FILE`, everything comes from a gateway configuration file instead (several
+    /// APIs, authentication, listen address; see `toolgate check --help`), and the tools are
+    /// reloaded without a restart on SIGHUP and when the file or a document file changes.
     Serve(Box<ServeArgs>),
     /// The same as `serve`, over stdin/stdout (for desktop clients).
     Stdio(StdioArgs),
@@ -46,6 +50,47 @@ pub enum Command {
     /// de-duplicated, operations that cannot be represented, and what the loader had to
     /// change. Errors make the exit status 1; `--deny-warnings` makes warnings count too.
     Lint(LintArgs),
+    /// Check a gateway configuration file; exits 1 on errors.
+    ///
+    /// Reads the file (TOML syntax, unknown keys and unset `${VAR}`s are reported as
+    /// FILE:LINE:COLUMN), loads every document, builds every mount's tools and reports how many
+    /// there are, what was skipped, and any tool name used twice.
+    ///
+    /// The file (a commented example is examples/gateway.toml):
+    ///
+    ///   listen = "127.0.0.1:8080"        # path = "/mcp", allowed_hosts = [..],
+    ///   allowed_origins = [..]            # allow_any_host, allow_unauthenticated,
+    ///   watch = true                      # reload on file changes (and SIGHUP)
+    ///   [server]                          # name, title, instructions
+    ///   [auth]                            # keys_env, keys_file, jwt_jwks, jwt_issuers,
+    ///                                     # jwt_audiences, jwt_algorithms, introspection_url,
+    ///                                     # introspection_client_id, resource,
+    ///                                     # authorization_servers, required_scopes,
+    ///                                     # allow_anonymous, list_all_tools
+    ///   [[mount]]                         # one per API
+    ///   openapi = "api.yaml"              # file (relative to this file) or URL
+    ///   upstream = "https://api.example"  # default: the document's first server
+    ///   namespace = "api"                 # tool names become api_*
+    ///   include_operations = [..]         # and exclude_*, include_tags, …, include_deprecated,
+    ///                                     # max_name_len, output_schemas, lenient, allow_external_refs
+    ///   forward_headers = ["x-request-id"]
+    ///   headers = { "x-client" = "toolgate" }
+    ///   timeout = 30                      # seconds
+    ///   max_response_bytes = 262144
+    ///   reload_interval = 60              # poll a URL document (seconds)
+    ///   [mount.credentials]               # by security scheme name of the document
+    ///   api_key = "${API_KEY}"            # ${VAR}: from the environment, in any string value
+    ///   basic = { username = "u", password = "${PASSWORD}" }
+    ///   oauth = { client_id = "id", client_secret = "${SECRET}" }
+    #[command(verbatim_doc_comment)]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The gateway configuration file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub config: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -81,8 +126,12 @@ pub struct UpstreamArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Serve what a gateway configuration file (TOML) describes; the other flags are ignored.
+    /// See `toolgate check --help` and examples/gateway.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "openapi")]
+    pub config: Option<std::path::PathBuf>,
     #[command(flatten)]
-    pub doc: DocArgs,
+    pub doc: Option<DocArgs>,
     #[command(flatten)]
     pub upstream: UpstreamArgs,
     #[command(flatten)]

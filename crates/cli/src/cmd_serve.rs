@@ -56,6 +56,10 @@ async fn catalog(
 }
 
 pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
+    if let Some(file) = &a.config {
+        return crate::cmd_config::serve(file).await;
+    }
+    let doc = a.doc.as_ref().ok_or("give the API's document with --openapi FILE|URL (or a --config FILE)")?;
     let loopback = a.listen.ip().is_loopback();
     let auth = crate::auth::config(&a.auth)?;
     let limit = a.limit.config()?;
@@ -78,7 +82,7 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
     {
         return Err(format!("--websocket {ws}: the path must start with `/` and differ from --path {}", a.path).into());
     }
-    let (catalog, server) = catalog(&a.doc, &a.upstream, &a.select).await?;
+    let (catalog, server) = catalog(doc, &a.upstream, &a.select).await?;
     let mut http = HttpOptions::default();
     if a.allow_any_host {
         http.allowed_hosts = None;

@@ -2,11 +2,13 @@
 
 mod args;
 mod auth;
+mod cmd_config;
 mod cmd_demo;
 mod cmd_lint;
 mod cmd_serve;
 mod cmd_tools;
 mod common;
+mod config;
 mod limit_args;
 
 use std::process::ExitCode;
@@ -27,6 +29,7 @@ async fn main() -> ExitCode {
         Command::Demo(a) => cmd_demo::run(a).await,
         Command::Serve(a) => cmd_serve::serve(*a).await,
         Command::Stdio(a) => cmd_serve::stdio(a).await,
+        Command::Check(a) => cmd_config::check(a).await,
     };
     match result {
         Ok(code) => code,
