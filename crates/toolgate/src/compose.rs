@@ -262,6 +262,7 @@ pub struct Compose {
     openapi_path: Option<String>,
     info: Option<MergeInfo>,
     allow_empty: bool,
+    rate_limit: Option<crate::limit::RateLimit>,
 }
 
 impl std::fmt::Debug for Compose {
@@ -299,6 +300,7 @@ impl Compose {
             openapi_path: Some("/openapi.json".into()),
             info: None,
             allow_empty: false,
+            rate_limit: None,
         }
     }
 
@@ -375,6 +377,13 @@ impl Compose {
         self
     }
 
+    /// Rate-limits tool calls per caller, generated and hand-written tools alike (see
+    /// [`crate::Mcp::rate_limit`]); each part's `x-mcp-rate-limit` extensions apply.
+    pub fn rate_limit(mut self, limit: crate::limit::RateLimit) -> Compose {
+        self.rate_limit = Some(limit);
+        self
+    }
+
     /// Accept parts that yield no tools (otherwise an error naming the part).
     pub fn allow_empty(mut self) -> Compose {
         self.allow_empty = true;
@@ -402,6 +411,7 @@ impl Compose {
             openapi_path,
             info,
             allow_empty,
+            mut rate_limit,
         } = self;
 
         // The composed router first: in-process tools call through it.
@@ -419,6 +429,9 @@ impl Compose {
                     part.label(i),
                     part.prefix
                 )));
+            }
+            if !matches!(part.target, Target::Nested(_)) {
+                continue;
             }
             if let Target::Nested(router) = std::mem::replace(&mut part.target, Target::Routed) {
                 let prefix = part.prefix.clone();
@@ -460,6 +473,13 @@ impl Compose {
                     "{label} yields no tools: {}",
                     if skipped.is_empty() { "its document has no operations".to_owned() } else { skipped.join("; ") }
                 )));
+            }
+            if let Some(limit) = rate_limit.take() {
+                rate_limit = Some(
+                    limit
+                        .document_limits(&api, mount.toolset())
+                        .map_err(|e| crate::Error::Config(format!("{label}: {e}")))?,
+                );
             }
             if in_process && let Source::Value(doc) = &source {
                 let mut doc = doc.clone();
@@ -504,7 +524,10 @@ impl Compose {
             }
             Some(Arc::new(document))
         };
-        let endpoint = McpEndpoint::new(catalog, server, http, &path, auth);
+        let endpoint = match rate_limit {
+            Some(limit) => McpEndpoint::with_rate_limit(catalog, limit, server, http, &path, auth),
+            None => McpEndpoint::new(catalog, server, http, &path, auth),
+        };
         let mut full = app.clone();
         if let (Some(doc), Some(at)) = (&openapi, &openapi_path) {
             let bytes = Bytes::from(serde_json::to_vec(doc.as_ref()).unwrap_or_default());

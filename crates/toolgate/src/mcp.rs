@@ -299,6 +299,23 @@ impl McpEndpoint {
         endpoint
     }
 
+    /// Like [`McpEndpoint::reloading`], with tool calls rate-limited per caller
+    /// ([`crate::limit::RateLimited`] over the reloading catalog).
+    pub fn reloading_with_rate_limit(
+        catalog: Arc<crate::reload::Reloading>,
+        limit: crate::limit::RateLimit,
+        server: ServerOptions,
+        http: HttpOptions,
+        path: &str,
+        auth: Option<crate::auth::AuthConfig>,
+    ) -> McpEndpoint {
+        let per_caller = auth.as_ref().is_some_and(|a| a.filter_tools);
+        let mut endpoint = McpEndpoint::reloading(catalog.clone(), server.clone(), http.clone(), path, auth);
+        let server = ServerOptions { per_caller_lists: server.per_caller_lists || per_caller, ..server };
+        endpoint.http = McpHttp::new(Arc::new(limit.wrap(catalog)), server, http);
+        endpoint
+    }
+
     /// Also serves the endpoint over WebSocket at `path` (see [`Mcp::websocket`]), behind the
     /// same authentication. `path` must start with `/` and differ from the HTTP path (the router
     /// panics otherwise, as axum does on overlapping routes).

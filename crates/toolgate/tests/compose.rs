@@ -301,6 +301,52 @@ async fn hand_written_and_generated_tools_share_authentication() {
 }
 
 #[tokio::test]
+async fn an_http_upstream_beside_a_nested_app() {
+    let (shop, shop_doc) = toolgate_shop::app();
+    let shop_base = serve(shop).await;
+    let (inventory, inventory_doc) = inventory_app(Seen::default());
+    let doc = serde_json::to_value(&shop_doc).unwrap();
+    let composed = Compose::new()
+        .nest("/inventory", inventory, inventory_doc)
+        .part(Part::http(&shop_base, toolgate::Source::Value(doc)).namespace("shop").tools(["get_product"]))
+        .build()
+        .await
+        .expect("compose");
+    let names: Vec<&str> = composed.catalog().defs().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["inventory_get_inventory", "shop_get_product"]);
+    let paths: Vec<&String> = composed.openapi().unwrap()["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/inventory/inventory/{sku}"], "only in-process parts are in the composed app's document");
+    let base = serve(composed.router()).await;
+    let mut c = Client::modern(&format!("{base}/mcp"));
+    let r = c.call_ok("shop_get_product", json!({"product_id": 5})).await;
+    assert_eq!(r["structuredContent"]["id"], json!(5), "{r}");
+    let r = c.call_ok("inventory_get_inventory", json!({"sku": "Q"})).await;
+    assert_eq!(r["structuredContent"]["sku"], json!("Q"), "{r}");
+}
+
+#[tokio::test]
+async fn hand_written_and_generated_tools_share_the_rate_limit() {
+    let (inventory, inventory_doc) = inventory_app(Seen::default());
+    let composed = Compose::new()
+        .nest("/inventory", inventory, inventory_doc)
+        .tool(CustomTool::new("ping", "Answers pong.", |_req| async { ToolOutput::text("pong") }))
+        .rate_limit(toolgate::limit::RateLimit::new("2/minute".parse().unwrap()))
+        .build()
+        .await
+        .expect("compose");
+    let base = serve(composed.router()).await;
+    let mut c = Client::modern(&format!("{base}/mcp"));
+    assert_eq!(c.call_ok("ping", json!({})).await["isError"], json!(false));
+    assert_eq!(c.call_ok("inventory_get_inventory", json!({"sku": "A"})).await["isError"], json!(false));
+    for tool in ["ping", "inventory_get_inventory"] {
+        let args = if tool == "ping" { json!({}) } else { json!({"sku": "A"}) };
+        let r = c.call_ok(tool, args).await;
+        assert_eq!(r["isError"], json!(true), "{r}");
+        assert!(text(&r).contains("Rate limit exceeded"), "{r}");
+    }
+}
+
+#[tokio::test]
 async fn a_name_used_twice_is_an_error_that_names_both_operations() {
     let (shop, shop_doc) = toolgate_shop::app();
     let (shop2, shop_doc2) = toolgate_shop::app();
