@@ -67,6 +67,7 @@ pub enum Command {
     ///                                     # introspection_client_id, resource,
     ///                                     # authorization_servers, required_scopes,
     ///                                     # allow_anonymous, list_all_tools
+    ///   [rate_limit]                      # rate, burst, tools, redis, … (as the --rate-limit* flags)
     ///   [[mount]]                         # one per API
     ///   openapi = "api.yaml"              # file (relative to this file) or URL
     ///   upstream = "https://api.example"  # default: the document's first server

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use toolgate::limit::RateLimit;
 use toolgate::outbound::{Credential, Outbound};
 use toolgate::reload::Reloading;
 use toolgate::{CallOptions, Catalog, HttpOptions, McpEndpoint, Mount, ServerOptions, Source, Upstream};
@@ -37,7 +38,13 @@ struct Built {
 }
 
 /// Builds one mount; errors are `FILE:LINE:COLUMN: mount …: what`.
-async fn build_mount(loaded: &Loaded, index: usize, m: &MountConfig, at: &str) -> Result<(Mount, MountReport), String> {
+async fn build_mount(
+    loaded: &Loaded,
+    index: usize,
+    m: &MountConfig,
+    at: &str,
+    limit: &mut Option<RateLimit>,
+) -> Result<(Mount, MountReport), String> {
     let label = m.label(index);
     let fail = |what: String| format!("{at}: {label}: {what}");
     let source = match Source::parse(&m.openapi) {
@@ -148,12 +155,16 @@ async fn build_mount(loaded: &Loaded, index: usize, m: &MountConfig, at: &str) -
             if skipped.is_empty() { String::new() } else { format!(": {}", skipped.join("; ")) }
         )));
     }
+    if let Some(l) = limit.take() {
+        *limit = Some(l.document_limits(&api, mount.toolset()).map_err(|e| fail(e.to_string()))?);
+    }
     let report = MountReport { label, source: source.label(), base, tools: mount.toolset().len(), skipped };
     Ok((mount, report))
 }
 
-/// Builds every mount (reporting every broken one, not only the first) into one catalog.
-async fn build_all(loaded: &Loaded) -> Result<Built, Vec<String>> {
+/// Builds every mount (reporting every broken one, not only the first) into one catalog;
+/// `limit` takes the quotas the documents give their tools (`x-mcp-rate-limit`).
+async fn build_all(loaded: &Loaded, limit: &mut Option<RateLimit>) -> Result<Built, Vec<String>> {
     let mut mounts = Vec::new();
     let mut reports = Vec::new();
     let mut errors = Vec::new();
@@ -178,7 +189,7 @@ async fn build_all(loaded: &Loaded) -> Result<Built, Vec<String>> {
             }
             Source::Value(_) => {}
         }
-        match build_mount(loaded, i, m, &at).await {
+        match build_mount(loaded, i, m, &at, limit).await {
             Ok((mount, report)) => {
                 mounts.push(mount);
                 reports.push(report);
@@ -241,7 +252,14 @@ pub async fn check(a: CheckArgs) -> Result<ExitCode, Error> {
         }
         Err(e) => errors.push(format!("{}: [auth]: {e}", loaded.path.display())),
     }
-    match build_all(&loaded).await {
+    let mut limit = match loaded.config.rate_limit.to_args().map_err(Error::from).and_then(|a| a.config()) {
+        Ok(l) => l,
+        Err(e) => {
+            errors.push(format!("{}: [rate_limit]: {e}", loaded.path.display()));
+            None
+        }
+    };
+    match build_all(&loaded, &mut limit).await {
         Ok(built) => {
             for r in &built.reports {
                 println!("{}: {} tools from {} → {}", r.label, r.tools, r.source, r.base);
@@ -273,7 +291,9 @@ pub async fn serve(file: &Path) -> Result<ExitCode, Error> {
     let auth = crate::auth::config(&c.auth.to_args(loaded.dir()))
         .map_err(|e| format!("{}: [auth]: {e}", loaded.path.display()))?;
     check_exposure(&c, auth.is_some(), &loaded.path)?;
-    let built = build_all(&loaded).await.map_err(|e| e.join("\n"))?;
+    let limits = c.rate_limit.to_args().map_err(|e| format!("{}: [rate_limit]: {e}", loaded.path.display()))?;
+    let mut limit = limits.config().map_err(|e| format!("{}: [rate_limit]: {e}", loaded.path.display()))?;
+    let built = build_all(&loaded, &mut limit).await.map_err(|e| e.join("\n"))?;
     for r in &built.reports {
         tracing::info!("{}: {} tools from {} → {}", r.label, r.tools, r.source, r.base);
     }
@@ -289,7 +309,8 @@ pub async fn serve(file: &Path) -> Result<ExitCode, Error> {
                     path.display()
                 );
             }
-            let built = build_all(&loaded).await.map_err(|e| toolgate::Error::Config(e.join("\n")))?;
+            // Quotas stay as they were at start-up (x-mcp-rate-limit of a reloaded document too).
+            let built = build_all(&loaded, &mut None).await.map_err(|e| toolgate::Error::Config(e.join("\n")))?;
             Ok(built.catalog)
         }
     }));
@@ -315,7 +336,11 @@ pub async fn serve(file: &Path) -> Result<ExitCode, Error> {
         hosts.extend(c.allowed_hosts.iter().cloned());
     }
     http.allowed_origins.extend(c.allowed_origins.iter().cloned());
-    let app = McpEndpoint::reloading(reloading.clone(), server, http, &c.path, auth).router();
+    let endpoint = match limit {
+        Some(limit) => McpEndpoint::reloading_with_rate_limit(reloading.clone(), limit, server, http, &c.path, auth),
+        None => McpEndpoint::reloading(reloading.clone(), server, http, &c.path, auth),
+    };
+    let app = limits.http_guard(endpoint.router());
     let listener =
         tokio::net::TcpListener::bind(c.listen).await.map_err(|e| format!("cannot listen on {}: {e}", c.listen))?;
     let addr = listener.local_addr()?;

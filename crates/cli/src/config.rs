@@ -46,6 +46,9 @@ pub struct Config {
     /// How MCP callers authenticate.
     #[serde(default)]
     pub auth: AuthSection,
+    /// Rate limits on tool calls.
+    #[serde(default)]
+    pub rate_limit: RateLimitSection,
     /// The APIs served (`[[mount]]`).
     #[serde(default, rename = "mount")]
     pub mounts: Vec<Spanned<MountConfig>>,
@@ -99,6 +102,60 @@ pub struct AuthSection {
     pub allow_anonymous: bool,
     #[serde(default)]
     pub list_all_tools: bool,
+}
+
+/// `[rate_limit]`: the same settings as the `--rate-limit*` flags of `toolgate serve`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSection {
+    /// Tool calls each caller may make, across all tools (`60/min`, `10/s`, `60/min, burst 10`).
+    pub rate: Option<String>,
+    /// How many calls a caller may make at once.
+    pub burst: Option<u32>,
+    /// Quotas of single tools (`send_email = "5/hour"`, `health = "none"`).
+    #[serde(default)]
+    pub tools: BTreeMap<String, String>,
+    /// Keep the counts in Redis (`redis://…`).
+    pub redis: Option<String>,
+    /// Key prefix in Redis.
+    pub prefix: Option<String>,
+    /// `open`, `closed` or `local` (default).
+    pub on_redis_error: Option<String>,
+    /// Header with the client's address, behind a proxy.
+    pub client_ip_header: Option<String>,
+    /// Every HTTP request, per client address.
+    pub http_rate: Option<String>,
+}
+
+impl RateLimitSection {
+    /// The same settings as flags.
+    pub fn to_args(&self) -> Result<crate::limit_args::LimitArgs, String> {
+        use crate::limit_args::{LimitArgs, OnRedisError};
+        let quota = |what: &str, v: &Option<String>| -> Result<Option<toolgate::limit::Quota>, String> {
+            v.as_deref().map(|r| r.parse().map_err(|e| format!("{what}: {e}"))).transpose()
+        };
+        if self.burst.is_some() && self.rate.is_none() {
+            return Err("`burst` needs `rate`".into());
+        }
+        Ok(LimitArgs {
+            rate_limit: quota("rate", &self.rate)?,
+            rate_limit_burst: match self.burst {
+                Some(b) => Some(std::num::NonZeroU32::new(b).ok_or("`burst` must be at least 1")?),
+                None => None,
+            },
+            rate_limit_tools: self.tools.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            rate_limit_redis: self.redis.clone(),
+            rate_limit_prefix: self.prefix.clone().unwrap_or_else(|| "toolgate:ratelimit".into()),
+            rate_limit_on_redis_error: match self.on_redis_error.as_deref() {
+                None | Some("local") => OnRedisError::Local,
+                Some("open") => OnRedisError::Open,
+                Some("closed") => OnRedisError::Closed,
+                Some(other) => return Err(format!("on_redis_error: `{other}` is not open, closed or local")),
+            },
+            http_rate_limit: quota("http_rate", &self.http_rate)?,
+            rate_limit_client_ip_header: self.client_ip_header.clone(),
+        })
+    }
 }
 
 /// How output schemas are advertised.
@@ -266,11 +323,9 @@ fn interpolate_table(table: &mut toml::de::DeTable<'_>, env: &dyn Fn(&str) -> Op
 fn interpolate_value(v: &mut Spanned<toml::de::DeValue<'_>>, env: &dyn Fn(&str) -> Option<String>) -> Interp {
     let span = v.span();
     match v.get_mut() {
-        toml::de::DeValue::String(s) => {
-            if s.contains('$') {
-                let replaced = interpolate(s, env).map_err(|m| (span, m))?;
-                *s = std::borrow::Cow::Owned(replaced);
-            }
+        toml::de::DeValue::String(s) if s.contains('$') => {
+            let replaced = interpolate(s, env).map_err(|m| (span, m))?;
+            *s = std::borrow::Cow::Owned(replaced);
         }
         toml::de::DeValue::Array(a) => {
             for item in a.iter_mut() {

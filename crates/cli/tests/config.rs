@@ -208,7 +208,7 @@ fn rpc(url: &str, method: &str, params: Value) -> Value {
             rb = rb.header("mcp-name", name);
         }
         let text = rb.json(&body).send().await.unwrap().text().await.unwrap();
-        let line = text.lines().filter_map(|l| l.strip_prefix("data:")).last().map(str::trim).unwrap_or(&text);
+        let line = text.lines().filter_map(|l| l.strip_prefix("data:")).next_back().map(str::trim).unwrap_or(&text);
         serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {text}"))
     })
 }
@@ -291,4 +291,36 @@ fn serve_reloads_on_sighup() {
     let pid = gw.child.id().to_string();
     assert!(Command::new("kill").args(["-s", "HUP", &pid]).status().unwrap().success());
     wait_for_tools(&gw.url, &["get_inventory", "get_product"]);
+}
+
+#[test]
+fn serve_applies_the_rate_limit_of_the_file() {
+    let (base, doc) = start_shop();
+    let d = dir("rate-limit");
+    write(&d, "shop.json", &doc.to_string());
+    let port = free_port();
+    let file = write(
+        &d,
+        "gw.toml",
+        &format!(
+            "listen = \"127.0.0.1:{port}\"\n[rate_limit]\nrate = \"2/minute\"\ntools = {{ get_inventory = \"none\" }}\n\
+             [[mount]]\nopenapi = \"shop.json\"\nupstream = \"{base}\"\ninclude_tags = [\"products\", \"inventory\"]\n"
+        ),
+    );
+    let o = check(&file, &[]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", out(&o));
+    let gw = start_gateway(&file, port, &[]);
+    let call = |tool: &str, args: Value| rpc(&gw.url, "tools/call", json!({"name": tool, "arguments": args}));
+    for _ in 0..2 {
+        assert_eq!(call("get_product", json!({"product_id": 1}))["result"]["isError"], json!(false));
+    }
+    let r = call("get_product", json!({"product_id": 1}));
+    assert_eq!(r["result"]["isError"], json!(true), "{r}");
+    assert!(r.to_string().contains("Rate limit exceeded"), "{r}");
+    assert_eq!(call("get_inventory", json!({"sku": "A"}))["result"]["isError"], json!(false), "unlimited tool");
+
+    let bad = write(&d, "bad.toml", "[rate_limit]\nrate = \"lots\"\n");
+    let o = check(&bad, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).1.contains("[rate_limit]: rate: "), "{:?}", out(&o));
 }
