@@ -4,10 +4,10 @@
 pub fn listen_addr() -> std::net::SocketAddr {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--listen" {
-            if let Some(v) = args.next().and_then(|v| v.parse().ok()) {
-                return v;
-            }
+        if a == "--listen"
+            && let Some(v) = args.next().and_then(|v| v.parse().ok())
+        {
+            return v;
         }
     }
     std::net::SocketAddr::from(([127, 0, 0, 1], 8090))

@@ -28,6 +28,9 @@ struct ProductResponse {
     name: String,
     price: f64,
     in_stock: bool,
+    /// Customer reviews, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reviews: Option<Vec<String>>,
 }
 
 /// Get product info.
@@ -35,8 +38,9 @@ struct ProductResponse {
     params(("product_id" = u32, Path, minimum = 1, maximum = 99999,
             description = "The unique product ID from your catalog (1-99999)"), ProductQuery),
     responses((status = 200, body = ProductResponse)))]
-async fn get_product(Path(product_id): Path<u32>, Query(_q): Query<ProductQuery>) -> Json<ProductResponse> {
-    Json(ProductResponse { id: product_id, name: "Widget Pro".into(), price: 29.99, in_stock: true })
+async fn get_product(Path(product_id): Path<u32>, Query(q): Query<ProductQuery>) -> Json<ProductResponse> {
+    let reviews = q.include_reviews.then(|| vec!["Works as described.".to_owned()]);
+    Json(ProductResponse { id: product_id, name: "Widget Pro".into(), price: 29.99, in_stock: true, reviews })
 }
 
 #[derive(OpenApi)]
