@@ -16,7 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use toolgate::auth::{AuthConfig, Secret, StaticKeys};
+use toolgate::auth::{AuthConfig, StaticKeys};
 
 /// The API's own check, independent of MCP.
 async fn require_api_token(State(token): State<String>, req: Request, next: Next) -> Response {
