@@ -35,7 +35,8 @@ async fn p1_only_registered_routes_become_tools() {
     assert_eq!(inv["sku"], json!("WIDGET-1"));
     // and a mistyped registration is a start-up error that says what was meant
     let (shop, openapi) = toolgate_shop::app();
-    let err = toolgate::Mcp::new(&openapi, shop).tools(["get_prodcut"]).build().err().expect("an error");
+    let err =
+        toolgate::Mcp::new(&openapi, shop).tools(["get_prodcut"]).build().expect_err("a mistyped name is an error");
     assert!(err.to_string().contains("did you mean `get_product`"), "{err}");
 }
 
