@@ -248,13 +248,8 @@ fn build_tool(
     let input = input_schema(api, op, &mut warnings)?;
     let (output_schema, wrap_output) = match opts.output_schemas {
         OutputSchemas::Off => (None, false),
-        policy => match output_schema(api, op, policy == OutputSchemas::Tolerant, cache) {
-            Some((mut schema, wrap)) => {
-                if policy == OutputSchemas::Tolerant {
-                    allow_escape(&mut schema);
-                }
-                (Some(Arc::new(into_map(schema))), wrap)
-            }
+        policy => match shared_output_schema(api, op, policy == OutputSchemas::Tolerant, cache) {
+            Some((schema, wrap)) => (Some(schema), wrap),
             None => (None, false),
         },
     };
@@ -809,30 +804,76 @@ fn success_response(op: &Operation) -> Option<&toolgate_openapi::Response> {
 }
 
 /// Output-side forms of named definitions (the output view, relaxed for the tolerant policy),
-/// made once per toolset: a large API shares its definitions among hundreds of tools.
+/// made once per toolset: a large API shares its definitions among hundreds of tools. Finished
+/// output schemas are shared too: operations that return the same document schema (GitHub's
+/// API has 450 such pairs among 900 output schemas) get the same `Arc`.
 #[derive(Default)]
 struct DefCache {
     output: HashMap<String, Value>,
+    /// Finished output schemas by the serialized response schema they were made from.
+    finished: HashMap<String, Option<SharedOutput>>,
 }
 
-/// The output schema (bundled, object-rooted, relaxed when `tolerant`) and whether results are
-/// wrapped.
-fn output_schema(api: &Api, op: &Operation, tolerant: bool, cache: &mut DefCache) -> Option<(Value, bool)> {
+/// A finished output schema and whether results are wrapped.
+type SharedOutput = (Arc<Map<String, Value>>, bool);
+
+/// [`output_schema`] with [`allow_escape`] applied when `tolerant`, shared among the operations
+/// whose success responses have the same JSON schema.
+fn shared_output_schema(api: &Api, op: &Operation, tolerant: bool, cache: &mut DefCache) -> Option<SharedOutput> {
+    let make = |schema: Option<(Value, bool)>| {
+        schema.map(|(mut schema, wrap)| {
+            if tolerant {
+                allow_escape(&mut schema);
+            }
+            (Arc::new(into_map(schema)), wrap)
+        })
+    };
+    match output_source(op)? {
+        OutputSource::Stream => make(Some(stream_output(tolerant))),
+        OutputSource::Json(schema) => {
+            // The key is order-sensitive (the output keeps the document's order).
+            let key = serde_json::to_string(schema).ok()?;
+            if let Some(done) = cache.finished.get(&key) {
+                return done.clone();
+            }
+            let done = make(output_schema(api, schema, tolerant, cache));
+            cache.finished.insert(key, done.clone());
+            done
+        }
+    }
+}
+
+/// What the output schema of an operation is made from.
+enum OutputSource<'a> {
+    /// The schema of the success response's JSON media type.
+    Json(&'a Value),
+    /// A streamed response (server-sent events, JSON lines, …).
+    Stream,
+}
+
+fn output_source(op: &Operation) -> Option<OutputSource<'_>> {
     let resp = success_response(op)?;
     let json_media =
         resp.content.iter().find(|m| matches!(body_kind(&m.media_type), BodyKind::Json) && m.media_type != "*/*");
     let Some(media) = json_media else {
         let streams =
             resp.content.iter().any(|m| crate::stream::StreamKind::for_content_type(Some(&m.media_type)).is_some());
-        return streams.then(|| {
-            let mut s = crate::stream::stream_output_schema();
-            if tolerant {
-                tolerate(&mut s, 0);
-            }
-            (s, false)
-        });
+        return streams.then_some(OutputSource::Stream);
     };
-    let schema = media.schema.as_ref()?;
+    media.schema.as_ref().map(OutputSource::Json)
+}
+
+fn stream_output(tolerant: bool) -> (Value, bool) {
+    let mut s = crate::stream::stream_output_schema();
+    if tolerant {
+        tolerate(&mut s, 0);
+    }
+    (s, false)
+}
+
+/// The output schema made from a success response's schema (bundled, object-rooted, relaxed
+/// when `tolerant`) and whether results are wrapped.
+fn output_schema(api: &Api, schema: &Value, tolerant: bool, cache: &mut DefCache) -> Option<(Value, bool)> {
     let root = match schema {
         Value::Bool(true) => json!({}),
         other => api.schemas.view(other, View::Output),
