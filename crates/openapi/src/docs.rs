@@ -1,6 +1,6 @@
 //! The set of documents a load reads: the main one plus, when allowed, files it references.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -37,6 +37,58 @@ pub(crate) struct DocSet {
     pub docs: Vec<Doc>,
     by_path: HashMap<PathBuf, usize>,
     root_dir: Option<PathBuf>,
+    /// Which named schemas of the main document may be moved out of it to be normalized (see
+    /// [`DocSet::take_named_schema`]).
+    movable: Movable,
+}
+
+/// Named schemas (`/components/schemas/NAME`, `/definitions/NAME`) that nothing refers into:
+/// no reference (and nothing that could be one) targets a place inside them or a place that
+/// contains them. Such a schema is read exactly once, when its definition is normalized, so it
+/// can be moved out of the document instead of copied.
+#[derive(Default)]
+struct Movable {
+    /// Nothing may be moved (several documents, or a reference to a container).
+    none: bool,
+    /// Escaped pointers of named schemas something refers into.
+    pinned: HashSet<String>,
+}
+
+/// The containers of named schemas.
+const NAMED: [&str; 2] = ["/components/schemas/", "/definitions/"];
+
+impl Movable {
+    /// Notes a possible reference (a `$ref` value, or a discriminator mapping value) found in
+    /// the main document.
+    fn note(&mut self, reference: &str) {
+        let Some(fragment) = reference.strip_prefix('#') else {
+            // Another file, or a plain name (a mapping value); an empty reference is the root.
+            self.none |= reference.is_empty();
+            return;
+        };
+        let decoded;
+        let target = if fragment.contains('%') {
+            decoded = pointer::decode_fragment(fragment);
+            decoded.as_str()
+        } else {
+            fragment
+        };
+        for container in NAMED {
+            if container.starts_with(target) && container.as_bytes().get(target.len()) == Some(&b'/') {
+                self.none = true; // the target contains every named schema
+            } else if let Some(rest) = target.strip_prefix(container)
+                && let Some(slash) = rest.find('/')
+            {
+                self.pinned.insert(target[..container.len() + slash].to_owned());
+            }
+        }
+    }
+
+    fn allows(&self, ptr: &str) -> bool {
+        !self.none
+            && NAMED.iter().any(|c| ptr.strip_prefix(c).is_some_and(|name| !name.is_empty() && !name.contains('/')))
+            && !self.pinned.contains(ptr)
+    }
 }
 
 impl DocSet {
@@ -45,9 +97,40 @@ impl DocSet {
             (ExternalRefs::SameDirectory, Some(d)) => Some(d.canonicalize().unwrap_or_else(|_| d.clone())),
             _ => None,
         };
-        let mut set = DocSet { docs: vec![Doc { origin, root, dir }], by_path: HashMap::new(), root_dir };
+        let mut set = DocSet {
+            docs: vec![Doc { origin, root, dir }],
+            by_path: HashMap::new(),
+            root_dir,
+            movable: Movable::default(),
+        };
         set.load_external(opts)?;
+        if set.docs.len() > 1 {
+            set.movable = Movable { none: true, pinned: HashSet::new() };
+        }
         Ok(set)
+    }
+
+    /// Moves a named schema of the main document out of it, when nothing else can read it
+    /// (see [`Movable`]); a `null` stays in its place, so references to it still resolve.
+    pub fn take_named_schema(&mut self, loc: &Loc) -> Option<Value> {
+        if loc.doc != 0 || !self.movable.allows(&loc.ptr) {
+            return None;
+        }
+        let (container, name) = loc.ptr.rsplit_once('/')?;
+        let name = pointer::unescape(name);
+        let mut cur = &mut self.docs[0].root;
+        for token in container.split('/').skip(1) {
+            cur = cur.as_object_mut()?.get_mut(token)?;
+        }
+        cur.as_object_mut()?.get_mut(&name).map(std::mem::take)
+    }
+
+    /// Moves the `x-*` entries of the main document's root out of it, in document order.
+    pub fn take_root_extensions(&mut self) -> indexmap::IndexMap<String, Value> {
+        let Value::Object(root) = &mut self.docs[0].root else {
+            return indexmap::IndexMap::new();
+        };
+        root.iter_mut().filter(|(k, _)| k.starts_with("x-")).map(|(k, v)| (k.clone(), std::mem::take(v))).collect()
     }
 
     pub fn value(&self, loc: &Loc) -> Option<&Value> {
@@ -131,7 +214,16 @@ impl DocSet {
         let mut i = 0;
         while i < self.docs.len() {
             let mut found = Vec::new();
-            collect_external_refs(&self.docs[i].root, &mut found);
+            if i == 0 {
+                let movable = &mut self.movable;
+                walk_refs(
+                    &self.docs[i].root,
+                    &mut Walk { path: Vec::new(), out: &mut found, local: Some(movable) },
+                    false,
+                );
+            } else {
+                walk_refs(&self.docs[i].root, &mut Walk { path: Vec::new(), out: &mut found, local: None }, false);
+            }
             for (ptr, reference) in found {
                 let at = Loc::new(i, ptr);
                 let file = reference.split('#').next().unwrap_or_default();
@@ -164,13 +256,6 @@ fn is_remote(reference: &str) -> bool {
     lower.starts_with("http:") || lower.starts_with("https:") || lower.starts_with("//") || lower.contains("://")
 }
 
-/// Collects `$ref` values that do not start with `#`. Skips example values, `enum`/`const` and
-/// `x-` extensions, where `$ref` keys are data, not references. (`default` is not skipped: it is
-/// also the key of a default response.)
-fn collect_external_refs(v: &Value, out: &mut Vec<(String, String)>) {
-    walk_refs(v, &mut Vec::new(), out);
-}
-
 /// One step of a JSON pointer, borrowed from the document: the pointer text is only built for
 /// the (rare) places that hold an external reference.
 enum Step<'v> {
@@ -178,44 +263,72 @@ enum Step<'v> {
     Index(usize),
 }
 
-fn walk_refs<'v>(v: &'v Value, path: &mut Vec<Step<'v>>, out: &mut Vec<(String, String)>) {
+struct Walk<'v, 'o> {
+    path: Vec<Step<'v>>,
+    /// `$ref` values that do not start with `#`, with their pointers.
+    out: &'o mut Vec<(String, String)>,
+    /// Where every possible local reference is noted, when moving is considered.
+    local: Option<&'o mut Movable>,
+}
+
+/// Collects `$ref` values that do not start with `#`. Skips example values, `enum`/`const` and
+/// `x-` extensions, where `$ref` keys are data, not references (`skip`). (`default` is not
+/// skipped: it is also the key of a default response.) Local references are noted everywhere,
+/// skipped places included, and so are discriminator mapping values: what may not be moved is
+/// over-estimated, never under-estimated.
+fn walk_refs<'v>(v: &'v Value, w: &mut Walk<'v, '_>, skip: bool) {
     match v {
         Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref")
-                && !r.starts_with('#')
-            {
-                let mut ptr = String::new();
-                for step in path.iter() {
-                    ptr.push('/');
-                    match step {
-                        Step::Key(k) => ptr.push_str(&pointer::escape(k)),
-                        Step::Index(i) => ptr.push_str(&i.to_string()),
+            // A linear search: most objects are small, and hashing `$ref` for each costs more.
+            let reference =
+                if map.len() <= 16 { map.iter().find(|(k, _)| *k == "$ref").map(|(_, r)| r) } else { map.get("$ref") };
+            if let Some(Value::String(r)) = reference {
+                if !r.starts_with('#') {
+                    if !skip {
+                        let mut ptr = String::new();
+                        for step in w.path.iter() {
+                            ptr.push('/');
+                            match step {
+                                Step::Key(k) => ptr.push_str(&pointer::escape(k)),
+                                Step::Index(i) => ptr.push_str(&i.to_string()),
+                            }
+                        }
+                        w.out.push((ptr, r.clone()));
                     }
+                } else if let Some(local) = w.local.as_deref_mut() {
+                    local.note(r);
                 }
-                out.push((ptr, r.clone()));
             }
             for (k, child) in map {
-                if k == "example"
+                if k == "mapping"
+                    && let (Value::Object(m), Some(local)) = (child, w.local.as_deref_mut())
+                {
+                    m.values().filter_map(Value::as_str).for_each(|r| local.note(r));
+                }
+                if !(child.is_object() || child.is_array()) {
+                    continue;
+                }
+                let skip_child = skip
+                    || k == "example"
                     || k == "examples"
                     || k.starts_with("x-")
                     || k == "$ref"
                     || k == "const"
-                    || k == "enum"
-                    || !(child.is_object() || child.is_array())
-                {
+                    || k == "enum";
+                if skip_child && w.local.is_none() {
                     continue;
                 }
-                path.push(Step::Key(k));
-                walk_refs(child, path, out);
-                path.pop();
+                w.path.push(Step::Key(k));
+                walk_refs(child, w, skip_child);
+                w.path.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
                 if child.is_object() || child.is_array() {
-                    path.push(Step::Index(i));
-                    walk_refs(child, path, out);
-                    path.pop();
+                    w.path.push(Step::Index(i));
+                    walk_refs(child, w, skip);
+                    w.path.pop();
                 }
             }
         }

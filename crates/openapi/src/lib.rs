@@ -173,10 +173,10 @@ pub fn load_value(value: Value, opts: &LoadOptions) -> Result<Api, Error> {
 /// relative file references are resolved against.
 pub fn load_document(origin: &str, value: Value, dir: Option<PathBuf>, opts: &LoadOptions) -> Result<Api, Error> {
     let version = detect_version(origin, &value)?;
-    let docs = docs::DocSet::new(origin.to_owned(), value, dir, opts)?;
+    let mut docs = docs::DocSet::new(origin.to_owned(), value, dir, opts)?;
     match version {
-        SpecVersion::Swagger2 => v2::read(&docs, opts),
-        v => v3::read(&docs, v, opts),
+        SpecVersion::Swagger2 => v2::read(&mut docs, opts),
+        v => v3::read(&mut docs, v, opts),
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::docs::{DocSet, Loc};
 use crate::error::{Diagnostic, Problem, ProblemKind, Severity};
 use crate::model::{Operation, Server};
-use crate::schema::{Builder, kind_of};
+use crate::schema::{Detached, kind_of};
 
 /// An object in a document, with its location.
 #[derive(Clone, Copy)]
@@ -171,11 +171,12 @@ pub(crate) struct Collected {
 
 /// Finishes a read: resolves definitions, drops (lenient) or reports (strict) broken operations.
 pub(crate) fn finish(
-    builder: Builder<'_>,
+    docs: &mut DocSet,
+    builder: Detached,
     collected: Collected,
     lenient: bool,
 ) -> Result<(Vec<Operation>, crate::schema::Schemas, Vec<Diagnostic>), crate::Error> {
-    let (schemas, mut diagnostics, def_problems) = builder.finish();
+    let (schemas, mut diagnostics, def_problems) = crate::schema::finish(docs, builder);
     let Collected { pending, mut problems, diagnostics: reader_diags } = collected;
     diagnostics.extend(reader_diags);
     let mut ops = Vec::with_capacity(pending.len());

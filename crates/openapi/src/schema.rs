@@ -13,25 +13,38 @@ use crate::docs::{DocSet, Loc};
 use crate::error::{Diagnostic, Problem, ProblemKind, Severity};
 use crate::pointer;
 
-/// Keywords whose value is one subschema.
-const ONE: &[&str] = &[
-    "additionalProperties",
-    "items",
-    "contains",
-    "not",
-    "if",
-    "then",
-    "else",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-    "contentSchema",
-    "additionalItems",
-];
-/// Keywords whose value maps names to subschemas.
-const MAP: &[&str] = &["properties", "patternProperties", "dependentSchemas", "$defs", "definitions"];
-/// Keywords whose value is a list of subschemas.
-const LIST: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+/// How a keyword's value holds subschemas.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keyword {
+    /// The value is one subschema.
+    One,
+    /// The value maps names to subschemas.
+    Map,
+    /// The value is a list of subschemas.
+    List,
+    /// The value holds no subschema.
+    Other,
+}
+
+fn keyword(k: &str) -> Keyword {
+    match k {
+        "additionalProperties"
+        | "items"
+        | "contains"
+        | "not"
+        | "if"
+        | "then"
+        | "else"
+        | "propertyNames"
+        | "unevaluatedItems"
+        | "unevaluatedProperties"
+        | "contentSchema"
+        | "additionalItems" => Keyword::One,
+        "properties" | "patternProperties" | "dependentSchemas" | "$defs" | "definitions" => Keyword::Map,
+        "allOf" | "anyOf" | "oneOf" | "prefixItems" => Keyword::List,
+        _ => Keyword::Other,
+    }
+}
 
 const TYPES: &[&str] = &["array", "boolean", "integer", "number", "null", "object", "string"];
 const REF_PREFIX: &str = "#/$defs/";
@@ -239,17 +252,11 @@ fn is_annotation(k: &str) -> bool {
 /// `items`, `allOf`, `$defs`, …), and on nothing else.
 pub fn for_each_subschema_mut(map: &mut Map<String, Value>, mut f: impl FnMut(&mut Value)) {
     for (k, v) in map.iter_mut() {
-        let k = k.as_str();
-        if ONE.contains(&k) {
-            f(v);
-        } else if MAP.contains(&k) {
-            if let Value::Object(m) = v {
-                m.values_mut().for_each(&mut f);
-            }
-        } else if LIST.contains(&k)
-            && let Value::Array(a) = v
-        {
-            a.iter_mut().for_each(&mut f);
+        match (keyword(k), v) {
+            (Keyword::One, v) => f(v),
+            (Keyword::Map, Value::Object(m)) => m.values_mut().for_each(&mut f),
+            (Keyword::List, Value::Array(a)) => a.iter_mut().for_each(&mut f),
+            _ => {}
         }
     }
 }
@@ -295,12 +302,11 @@ fn contains_flag(v: &Value, flag: &str, depth: usize) -> bool {
             {
                 return true;
             }
-            map.iter().any(|(k, c)| {
-                (ONE.contains(&k.as_str()) && contains_flag(c, flag, depth + 1))
-                    || (MAP.contains(&k.as_str())
-                        && c.as_object().is_some_and(|m| m.values().any(|s| contains_flag(s, flag, depth + 1))))
-                    || (LIST.contains(&k.as_str())
-                        && c.as_array().is_some_and(|a| a.iter().any(|s| contains_flag(s, flag, depth + 1))))
+            map.iter().any(|(k, c)| match (keyword(k), c) {
+                (Keyword::One, c) => contains_flag(c, flag, depth + 1),
+                (Keyword::Map, Value::Object(m)) => m.values().any(|s| contains_flag(s, flag, depth + 1)),
+                (Keyword::List, Value::Array(a)) => a.iter().any(|s| contains_flag(s, flag, depth + 1)),
+                _ => false,
             })
         }
         _ => false,
@@ -312,6 +318,90 @@ fn sanitize_name(raw: &str) -> String {
     let s: String =
         raw.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
     if s.is_empty() { "schema".to_owned() } else { s }
+}
+
+/// A schema being normalized: borrowed from a document (copied where it is kept) or owned (moved
+/// where it is kept, so that normalizing a large named schema does not copy every string of it).
+trait Node: Sized {
+    type Key: Key;
+    type Entries: Iterator<Item = (Self::Key, Self)>;
+    type Items: Iterator<Item = Self>;
+    fn value(&self) -> &Value;
+    fn into_value(self) -> Value;
+    /// The entries of an object (none for other values).
+    fn into_entries(self) -> Self::Entries;
+    /// The items of an array (none for other values).
+    fn into_items(self) -> Self::Items;
+}
+
+/// An object key of a [`Node`].
+trait Key {
+    fn as_str(&self) -> &str;
+    fn into_string(self) -> String;
+}
+
+impl Key for &String {
+    fn as_str(&self) -> &str {
+        self
+    }
+    fn into_string(self) -> String {
+        self.clone()
+    }
+}
+
+impl Key for String {
+    fn as_str(&self) -> &str {
+        self
+    }
+    fn into_string(self) -> String {
+        self
+    }
+}
+
+impl<'a> Node for &'a Value {
+    type Key = &'a String;
+    type Entries = std::iter::Flatten<std::option::IntoIter<serde_json::map::Iter<'a>>>;
+    type Items = std::iter::Flatten<std::option::IntoIter<std::slice::Iter<'a, Value>>>;
+    fn value(&self) -> &Value {
+        self
+    }
+    fn into_value(self) -> Value {
+        self.clone()
+    }
+    fn into_entries(self) -> Self::Entries {
+        self.as_object().map(|m| m.iter()).into_iter().flatten()
+    }
+    fn into_items(self) -> Self::Items {
+        self.as_array().map(|a| a.iter()).into_iter().flatten()
+    }
+}
+
+impl Node for Value {
+    type Key = String;
+    type Entries = std::iter::Flatten<std::option::IntoIter<serde_json::map::IntoIter>>;
+    type Items = std::iter::Flatten<std::option::IntoIter<std::vec::IntoIter<Value>>>;
+    fn value(&self) -> &Value {
+        self
+    }
+    fn into_value(self) -> Value {
+        self
+    }
+    fn into_entries(self) -> Self::Entries {
+        match self {
+            Value::Object(m) => Some(m.into_iter()),
+            _ => None,
+        }
+        .into_iter()
+        .flatten()
+    }
+    fn into_items(self) -> Self::Items {
+        match self {
+            Value::Array(a) => Some(a.into_iter()),
+            _ => None,
+        }
+        .into_iter()
+        .flatten()
+    }
 }
 
 struct Slot {
@@ -406,7 +496,7 @@ impl<'d> Builder<'d> {
         i
     }
 
-    fn norm(&mut self, raw: &Value, doc: usize, ptr: &mut String, depth: usize) -> Result<Value, Problem> {
+    fn norm<N: Node>(&mut self, raw: N, doc: usize, ptr: &mut String, depth: usize) -> Result<Value, Problem> {
         if depth > MAX_DEPTH {
             return Err(self.docs.problem(
                 &Loc::new(doc, ptr.clone()),
@@ -414,8 +504,8 @@ impl<'d> Builder<'d> {
                 "schema is nested too deeply",
             ));
         }
-        let map = match raw {
-            Value::Object(m) => m,
+        let map = match raw.value() {
+            Value::Object(m) => m.len(),
             Value::Bool(b) => return Ok(Value::Bool(*b)),
             other => {
                 return Err(self.docs.problem(
@@ -425,17 +515,18 @@ impl<'d> Builder<'d> {
                 ));
             }
         };
-        let mut out = Map::with_capacity(map.len());
+        let mut out = Map::with_capacity(map);
         let mut nullable = false;
         let mut example = None;
         let mut exclusive_min = false;
         let mut exclusive_max = false;
         let mut required_children: Vec<String> = Vec::new();
-        for (key, value) in map {
+        for (key, value) in raw.into_entries() {
             let k = key.as_str();
+            let kw = keyword(k);
             match k {
                 "$ref" => {
-                    let Value::String(r) = value else {
+                    let Value::String(r) = value.value() else {
                         return Err(self.docs.problem(
                             &Loc::new(doc, pointer::join(ptr, "$ref")),
                             ProblemKind::Shape,
@@ -447,85 +538,88 @@ impl<'d> Builder<'d> {
                     self.deps.push(i);
                     out.insert("$ref".into(), Value::String(format!("{REF_PREFIX}{}", self.slots[i].name)));
                 }
-                "nullable" | "x-nullable" => nullable = value == &Value::Bool(true),
-                "example" => example = Some(value.clone()),
+                "nullable" | "x-nullable" => nullable = value.value() == &Value::Bool(true),
+                "example" => example = Some(value.into_value()),
                 "xml" | "externalDocs" | "$schema" | "$id" => {}
-                "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {
+                "exclusiveMinimum" | "exclusiveMaximum" if value.value().is_boolean() => {
                     if k == "exclusiveMinimum" {
-                        exclusive_min = value == &Value::Bool(true);
+                        exclusive_min = value.value() == &Value::Bool(true);
                     } else {
-                        exclusive_max = value == &Value::Bool(true);
+                        exclusive_max = value.value() == &Value::Bool(true);
                     }
                 }
-                _ if ONE.contains(&k) => {
-                    if k == "items"
-                        && let Value::Array(list) = value
-                    {
+                _ if kw == Keyword::One => {
+                    if k == "items" && value.value().is_array() {
                         // draft-4 tuple form
-                        let items = self.norm_list(list, doc, ptr, k, depth)?;
+                        let items = self.norm_list(value, doc, ptr, k, depth)?;
                         out.insert("prefixItems".into(), Value::Array(items));
                         continue;
                     }
-                    if value.is_object() || value.is_boolean() {
+                    if value.value().is_object() || value.value().is_boolean() {
                         let child = self.child(value, doc, ptr, &[k], depth)?;
-                        out.insert(key.clone(), child);
+                        out.insert(key.into_string(), child);
                     } else {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a schema; dropped"));
                     }
                 }
-                _ if MAP.contains(&k) => {
-                    let Value::Object(children) = value else {
+                _ if kw == Keyword::Map => {
+                    let Value::Object(children) = value.value() else {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be an object; dropped"));
                         continue;
                     };
                     let mut m = Map::with_capacity(children.len());
-                    for (name, child) in children {
-                        if k == "properties" && child.get("required") == Some(&Value::Bool(true)) {
-                            required_children.push(name.clone());
+                    for (name, child) in value.into_entries() {
+                        if k == "properties" && child.value().get("required") == Some(&Value::Bool(true)) {
+                            required_children.push(name.as_str().to_owned());
                         }
-                        m.insert(name.clone(), self.child(child, doc, ptr, &[k, name], depth)?);
+                        let normalized = self.child(child, doc, ptr, &[k, name.as_str()], depth)?;
+                        m.insert(name.into_string(), normalized);
                     }
-                    out.insert(key.clone(), Value::Object(m));
+                    out.insert(key.into_string(), Value::Object(m));
                 }
-                _ if LIST.contains(&k) => {
-                    let Value::Array(list) = value else {
+                _ if kw == Keyword::List => {
+                    let Value::Array(list) = value.value() else {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be an array; dropped"));
                         continue;
                     };
                     if list.is_empty() {
                         continue;
                     }
-                    let items = self.norm_list(list, doc, ptr, k, depth)?;
-                    out.insert(key.clone(), Value::Array(items));
+                    let items = self.norm_list(value, doc, ptr, k, depth)?;
+                    out.insert(key.into_string(), Value::Array(items));
                 }
                 "type" => {
-                    if let Some(t) = self.norm_type(value, doc, ptr, &mut out) {
+                    if let Some(t) = self.norm_type(value.value(), doc, ptr, &mut out) {
                         out.insert("type".into(), t);
                     }
                 }
-                "required" => match value {
-                    Value::Array(list) => {
-                        let mut seen = HashSet::new();
-                        let names: Vec<Value> = list
-                            .iter()
-                            .filter_map(|v| v.as_str())
-                            .filter(|s| seen.insert(*s))
-                            .map(|s| Value::String(s.to_owned()))
-                            .collect();
+                "required" => match value.into_value() {
+                    Value::Array(mut names) => {
+                        // Names only, each once, in order.
+                        let mut i = 0;
+                        while i < names.len() {
+                            if names[i].is_string() && !names[..i].contains(&names[i]) {
+                                i += 1;
+                            } else {
+                                names.remove(i);
+                            }
+                        }
                         out.insert("required".into(), Value::Array(names));
                     }
                     Value::Bool(_) => {} // handled by the parent (see `required_children`)
                     _ => self.warn(doc, &pointer::join(ptr, k), "`required` must be an array of names; dropped".into()),
                 },
-                "enum" => match value {
-                    Value::Array(list) => {
-                        let mut uniq: Vec<Value> = Vec::with_capacity(list.len());
-                        for v in list {
-                            if !uniq.contains(v) {
-                                uniq.push(v.clone());
+                "enum" => match value.into_value() {
+                    Value::Array(mut list) => {
+                        let mut i = 0;
+                        while i < list.len() {
+                            if list[..i].contains(&list[i]) {
+                                list.remove(i);
+                            } else {
+                                i += 1;
                             }
                         }
-                        out.insert("enum".into(), Value::Array(uniq));
+                        out.insert("enum".into(), Value::Array(list));
                     }
                     other => {
                         self.warn(
@@ -533,28 +627,28 @@ impl<'d> Builder<'d> {
                             &pointer::join(ptr, k),
                             "`enum` must be an array; read as a one-value enum".into(),
                         );
-                        out.insert("enum".into(), Value::Array(vec![other.clone()]));
+                        out.insert("enum".into(), Value::Array(vec![other]));
                     }
                 },
                 "examples" => {
-                    let list = match value {
-                        Value::Array(a) => a.clone(),
-                        other => vec![other.clone()],
+                    let list = match value.into_value() {
+                        Value::Array(a) => a,
+                        other => vec![other],
                     };
                     out.insert("examples".into(), Value::Array(list));
                 }
                 "minimum" | "maximum" | "multipleOf" | "exclusiveMinimum" | "exclusiveMaximum" => {
-                    let ok = value.as_f64().is_some_and(|n| k != "multipleOf" || n > 0.0);
+                    let ok = value.value().as_f64().is_some_and(|n| k != "multipleOf" || n > 0.0);
                     if ok {
-                        out.insert(key.clone(), value.clone());
+                        out.insert(key.into_string(), value.into_value());
                     } else {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a number; dropped"));
                     }
                 }
                 "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties"
-                | "minContains" | "maxContains" => match value.as_f64() {
+                | "minContains" | "maxContains" => match value.value().as_f64() {
                     Some(n) if n >= 0.0 && n.fract() == 0.0 => {
-                        out.insert(key.clone(), json!(n as u64));
+                        out.insert(key.into_string(), json!(n as u64));
                     }
                     _ => {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a non-negative integer; dropped"))
@@ -562,25 +656,25 @@ impl<'d> Builder<'d> {
                 },
                 "pattern" | "format" | "title" | "description" | "$comment" | "contentEncoding"
                 | "contentMediaType" => {
-                    if value.is_string() {
-                        out.insert(key.clone(), value.clone());
+                    if value.value().is_string() {
+                        out.insert(key.into_string(), value.into_value());
                     } else {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a string; dropped"));
                     }
                 }
                 "uniqueItems" | "readOnly" | "writeOnly" | "deprecated" => {
-                    if value.is_boolean() {
-                        out.insert(key.clone(), value.clone());
+                    if value.value().is_boolean() {
+                        out.insert(key.into_string(), value.into_value());
                     } else {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a boolean; dropped"));
                     }
                 }
                 "discriminator" => {
-                    let d = self.norm_discriminator(value, doc, ptr)?;
-                    out.insert(key.clone(), d);
+                    let d = self.norm_discriminator(value.value(), doc, ptr)?;
+                    out.insert(key.into_string(), d);
                 }
                 _ => {
-                    out.insert(key.clone(), value.clone());
+                    out.insert(key.into_string(), value.into_value());
                 }
             }
         }
@@ -617,9 +711,9 @@ impl<'d> Builder<'d> {
         Ok(Value::Object(out))
     }
 
-    fn child(
+    fn child<N: Node>(
         &mut self,
-        v: &Value,
+        v: N,
         doc: usize,
         ptr: &mut String,
         tokens: &[&str],
@@ -635,16 +729,17 @@ impl<'d> Builder<'d> {
         r
     }
 
-    fn norm_list(
+    /// Normalizes the items of `list` (an array), found under the keyword `k`.
+    fn norm_list<N: Node>(
         &mut self,
-        list: &[Value],
+        list: N,
         doc: usize,
         ptr: &mut String,
         k: &str,
         depth: usize,
     ) -> Result<Vec<Value>, Problem> {
-        let mut items = Vec::with_capacity(list.len());
-        for (i, item) in list.iter().enumerate() {
+        let mut items = Vec::with_capacity(list.value().as_array().map_or(0, Vec::len));
+        for (i, item) in list.into_items().enumerate() {
             items.push(self.child(item, doc, ptr, &[k, &i.to_string()], depth)?);
         }
         Ok(items)
@@ -719,26 +814,67 @@ impl<'d> Builder<'d> {
         Ok(Value::Object(d))
     }
 
-    /// Normalizes every definition referenced so far (and those they reference), then returns
-    /// the store and, per definition index, the problem that made it unusable, if any.
-    pub fn finish(mut self) -> (Schemas, Vec<Diagnostic>, HashMap<usize, Problem>) {
-        while self.next < self.slots.len() {
-            let i = self.next;
-            self.next += 1;
-            let loc = self.slots[i].loc.clone();
-            let saved = std::mem::take(&mut self.deps);
-            let result = match self.docs.value(&loc) {
-                Some(raw) => self.schema(raw, &loc),
-                None => Err(self.docs.problem(&loc, ProblemKind::DanglingRef, "points to nothing")),
-            };
-            let deps = std::mem::replace(&mut self.deps, saved);
-            let slot = &mut self.slots[i];
-            slot.deps = deps;
-            match result {
-                Ok(s) => slot.schema = Some(s),
-                Err(p) => slot.problem = Some(p),
+    /// The builder's state, without the borrow of the documents.
+    pub fn detach(self) -> Detached {
+        let Builder { docs: _, swagger, slots, by_loc, names, next, deps, diagnostics } = self;
+        Detached { swagger, slots, by_loc, names, next, deps, diagnostics }
+    }
+
+    fn attach(docs: &'d DocSet, d: Detached) -> Builder<'d> {
+        let Detached { swagger, slots, by_loc, names, next, deps, diagnostics } = d;
+        Builder { docs, swagger, slots, by_loc, names, next, deps, diagnostics }
+    }
+}
+
+/// A [`Builder`] between reading the operations and [`finish`].
+pub(crate) struct Detached {
+    swagger: bool,
+    slots: Vec<Slot>,
+    by_loc: HashMap<Loc, usize>,
+    names: HashSet<String>,
+    next: usize,
+    deps: Vec<usize>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Normalizes every definition referenced so far (and those they reference), then returns the
+/// store and, per definition index, the problem that made it unusable, if any.
+///
+/// A named schema that nothing else reads is moved out of the document to be normalized
+/// rather than copied (see [`DocSet::take_named_schema`]): the documents are not needed after
+/// this, and a large API's definitions are most of its document.
+pub(crate) fn finish(docs: &mut DocSet, mut d: Detached) -> (Schemas, Vec<Diagnostic>, HashMap<usize, Problem>) {
+    while d.next < d.slots.len() {
+        let i = d.next;
+        d.next += 1;
+        let loc = d.slots[i].loc.clone();
+        let owned = docs.take_named_schema(&loc);
+        let mut b = Builder::attach(docs, d);
+        let saved = std::mem::take(&mut b.deps);
+        let result = match owned {
+            Some(raw) => {
+                let mut ptr = loc.ptr.clone();
+                b.norm(raw, loc.doc, &mut ptr, 0)
             }
+            None => match b.docs.value(&loc) {
+                Some(raw) => b.schema(raw, &loc),
+                None => Err(b.docs.problem(&loc, ProblemKind::DanglingRef, "points to nothing")),
+            },
+        };
+        let deps = std::mem::replace(&mut b.deps, saved);
+        let slot = &mut b.slots[i];
+        slot.deps = deps;
+        match result {
+            Ok(s) => slot.schema = Some(s),
+            Err(p) => slot.problem = Some(p),
         }
+        d = b.detach();
+    }
+    Builder::attach(docs, d).into_schemas()
+}
+
+impl Builder<'_> {
+    fn into_schemas(mut self) -> (Schemas, Vec<Diagnostic>, HashMap<usize, Problem>) {
         self.alias_cycles();
         let mut problems = HashMap::new();
         let mut defs = Vec::with_capacity(self.slots.len());

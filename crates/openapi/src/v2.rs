@@ -32,53 +32,63 @@ const PARAM_SCHEMA_KEYS: &[&str] = &[
     "example",
 ];
 
-pub(crate) fn read(docs: &DocSet, opts: &LoadOptions) -> Result<Api, Error> {
-    let root_loc = Loc::new(0, "");
-    let root = Obj::new(docs, &root_loc, &docs.docs[0].root, "the document").map_err(|p| Error::Invalid(vec![p]))?;
-    let mut r = Reader {
-        docs,
-        b: Builder::new(docs, true),
-        problems: Vec::new(),
-        diagnostics: Vec::new(),
-        pending: Vec::new(),
-    };
-    r.b.reserve_names("/definitions");
+pub(crate) fn read(docs: &mut DocSet, opts: &LoadOptions) -> Result<Api, Error> {
+    let (mut api, builder, collected) = {
+        let docs: &DocSet = docs;
+        let root_loc = Loc::new(0, "");
+        let root =
+            Obj::new(docs, &root_loc, &docs.docs[0].root, "the document").map_err(|p| Error::Invalid(vec![p]))?;
+        let mut r = Reader {
+            docs,
+            b: Builder::new(docs, true),
+            problems: Vec::new(),
+            diagnostics: Vec::new(),
+            pending: Vec::new(),
+        };
+        r.b.reserve_names("/definitions");
 
-    let info = root.map.get("info");
-    let title = info.and_then(|i| i.get("title")).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let version = match info.and_then(|i| i.get("version")) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
+        let info = root.map.get("info");
+        let title = info.and_then(|i| i.get("title")).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let version = match info.and_then(|i| i.get("version")) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let description = info.and_then(|i| i.get("description")).and_then(Value::as_str).map(str::to_owned);
+        let servers = servers(&root);
+        let consumes = root.strings("consumes").unwrap_or_default();
+        let produces = root.strings("produces").unwrap_or_default();
+        let security_schemes = r.security_definitions(&root);
+        let security = match security_requirements(&root) {
+            Ok(s) => s.unwrap_or_default(),
+            Err(p) => {
+                r.problems.push(p);
+                Vec::new()
+            }
+        };
+        r.paths(&root, &consumes, &produces);
+        let collected = Collected { pending: r.pending, problems: r.problems, diagnostics: r.diagnostics };
+        let api = Api {
+            spec_version: SpecVersion::Swagger2,
+            title,
+            version,
+            description,
+            servers,
+            operations: Vec::new(),
+            schemas: Default::default(),
+            security_schemes,
+            security,
+            extensions: IndexMap::new(),
+            diagnostics: Vec::new(),
+        };
+        (api, r.b.detach(), collected)
     };
-    let description = info.and_then(|i| i.get("description")).and_then(Value::as_str).map(str::to_owned);
-    let servers = servers(&root);
-    let consumes = root.strings("consumes").unwrap_or_default();
-    let produces = root.strings("produces").unwrap_or_default();
-    let security_schemes = r.security_definitions(&root);
-    let security = match security_requirements(&root) {
-        Ok(s) => s.unwrap_or_default(),
-        Err(p) => {
-            r.problems.push(p);
-            Vec::new()
-        }
-    };
-    r.paths(&root, &consumes, &produces);
-    let collected = Collected { pending: r.pending, problems: r.problems, diagnostics: r.diagnostics };
-    let (operations, schemas, diagnostics) = crate::read::finish(r.b, collected, opts.lenient)?;
-    Ok(Api {
-        spec_version: SpecVersion::Swagger2,
-        title,
-        version,
-        description,
-        servers,
-        operations,
-        schemas,
-        security_schemes,
-        security,
-        extensions: root.extensions(),
-        diagnostics,
-    })
+    let (operations, schemas, diagnostics) = crate::read::finish(docs, builder, collected, opts.lenient)?;
+    api.operations = operations;
+    api.schemas = schemas;
+    api.diagnostics = diagnostics;
+    api.extensions = docs.take_root_extensions();
+    Ok(api)
 }
 
 /// `schemes` + `host` + `basePath` as servers (https first). Without `host` the URL is relative.

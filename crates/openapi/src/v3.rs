@@ -10,38 +10,48 @@ use crate::read::{Collected, Obj, Pending, deref, servers};
 use crate::schema::Builder;
 use crate::{Error, LoadOptions};
 
-pub(crate) fn read(docs: &DocSet, version: SpecVersion, opts: &LoadOptions) -> Result<Api, Error> {
-    let root_loc = Loc::new(0, "");
-    let root = Obj::new(docs, &root_loc, &docs.docs[0].root, "the document").map_err(|p| Error::Invalid(vec![p]))?;
-    let mut r = Reader {
-        docs,
-        b: Builder::new(docs, false),
-        problems: Vec::new(),
-        diagnostics: Vec::new(),
-        pending: Vec::new(),
-    };
-    r.b.reserve_names("/components/schemas");
+pub(crate) fn read(docs: &mut DocSet, version: SpecVersion, opts: &LoadOptions) -> Result<Api, Error> {
+    let (mut api, builder, collected) = {
+        let docs: &DocSet = docs;
+        let root_loc = Loc::new(0, "");
+        let root =
+            Obj::new(docs, &root_loc, &docs.docs[0].root, "the document").map_err(|p| Error::Invalid(vec![p]))?;
+        let mut r = Reader {
+            docs,
+            b: Builder::new(docs, false),
+            problems: Vec::new(),
+            diagnostics: Vec::new(),
+            pending: Vec::new(),
+        };
+        r.b.reserve_names("/components/schemas");
 
-    let (title, api_version, description) = r.info(&root);
-    let servers = r.ok(servers(&root)).unwrap_or_default();
-    let security_schemes = r.security_schemes(&root);
-    let security = r.ok(security_requirements(&root)).flatten().unwrap_or_default();
-    r.paths(&root);
-    let collected = Collected { pending: r.pending, problems: r.problems, diagnostics: r.diagnostics };
-    let (operations, schemas, diagnostics) = crate::read::finish(r.b, collected, opts.lenient)?;
-    Ok(Api {
-        spec_version: version,
-        title,
-        version: api_version,
-        description,
-        servers,
-        operations,
-        schemas,
-        security_schemes,
-        security,
-        extensions: root.extensions(),
-        diagnostics,
-    })
+        let (title, api_version, description) = r.info(&root);
+        let servers = r.ok(servers(&root)).unwrap_or_default();
+        let security_schemes = r.security_schemes(&root);
+        let security = r.ok(security_requirements(&root)).flatten().unwrap_or_default();
+        r.paths(&root);
+        let collected = Collected { pending: r.pending, problems: r.problems, diagnostics: r.diagnostics };
+        let api = Api {
+            spec_version: version,
+            title,
+            version: api_version,
+            description,
+            servers,
+            operations: Vec::new(),
+            schemas: Default::default(),
+            security_schemes,
+            security,
+            extensions: IndexMap::new(),
+            diagnostics: Vec::new(),
+        };
+        (api, r.b.detach(), collected)
+    };
+    let (operations, schemas, diagnostics) = crate::read::finish(docs, builder, collected, opts.lenient)?;
+    api.operations = operations;
+    api.schemas = schemas;
+    api.diagnostics = diagnostics;
+    api.extensions = docs.take_root_extensions();
+    Ok(api)
 }
 
 struct Reader<'d> {
