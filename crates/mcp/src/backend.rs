@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::sync::OnceLock;
+
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use toolgate_tools::{ToolDef, ToolOutput};
@@ -213,7 +216,17 @@ pub struct ToolList {
     pub(crate) defs: HashMap<String, usize>,
     /// Page boundaries: start index of each page.
     pub(crate) pages: Vec<usize>,
+    /// The `tools` array of each page as JSON, serialized on first use, per protocol shape
+    /// (`[legacy, 2026-07-28]`: legacy peers do not get non-object output schemas). A new list
+    /// (the backend's tools changed) starts with an empty cache.
+    wire: [Box<[OnceLock<Bytes>]>; 2],
+    /// `x-mcp-header` annotations of each tool's input schema (SEP-2243 `Mcp-Param-*`
+    /// headers), found on first use.
+    param_headers: OnceLock<Vec<ParamHeaders>>,
 }
+
+/// The `x-mcp-header` annotations of one input schema: property path and header name.
+pub(crate) type ParamHeaders = Vec<(Vec<String>, String)>;
 
 impl std::fmt::Debug for ToolList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -244,12 +257,66 @@ impl ToolList {
             bytes += size;
             count += 1;
         }
-        ToolList { tools, defs, pages }
+        ToolList::assemble(tools, defs, pages)
+    }
+
+    fn assemble(tools: Vec<rmcp::model::Tool>, defs: HashMap<String, usize>, pages: Vec<usize>) -> ToolList {
+        let cache = || (0..pages.len()).map(|_| OnceLock::new()).collect::<Box<[_]>>();
+        ToolList { wire: [cache(), cache()], param_headers: OnceLock::new(), tools, defs, pages }
     }
 
     /// An empty list.
     pub fn empty() -> ToolList {
-        ToolList { tools: Vec::new(), defs: HashMap::new(), pages: vec![0] }
+        ToolList::assemble(Vec::new(), HashMap::new(), vec![0])
+    }
+
+    /// The tools of page `index` (`0..page_count()`), and whether another page follows.
+    pub(crate) fn page_tools(&self, index: usize) -> (&[rmcp::model::Tool], bool) {
+        let start = self.pages.get(index).copied().unwrap_or(0).min(self.tools.len());
+        let end = self.pages.get(index + 1).copied().unwrap_or(self.tools.len()).max(start);
+        (&self.tools[start..end], index + 1 < self.pages.len())
+    }
+
+    /// The JSON array of page `index`'s tools as a peer of that era gets it, serialized once.
+    pub(crate) fn page_json(&self, index: usize, modern: bool) -> Bytes {
+        let Some(slot) = self.wire[usize::from(modern)].get(index) else { return Bytes::from_static(b"[]") };
+        slot.get_or_init(|| {
+            let (tools, _) = self.page_tools(index);
+            let bytes = if modern {
+                serde_json::to_vec(tools)
+            } else {
+                // Legacy peers only know object output schemas (SEP-2106), as rmcp shapes it.
+                let legacy: Vec<std::borrow::Cow<'_, rmcp::model::Tool>> = tools
+                    .iter()
+                    .map(|t| match &t.output_schema {
+                        Some(s) if s.get("type").and_then(Value::as_str) != Some("object") => {
+                            let mut t = t.clone();
+                            t.output_schema = None;
+                            std::borrow::Cow::Owned(t)
+                        }
+                        _ => std::borrow::Cow::Borrowed(t),
+                    })
+                    .collect();
+                serde_json::to_vec(&legacy)
+            };
+            Bytes::from(bytes.unwrap_or_else(|_| b"[]".to_vec()))
+        })
+        .clone()
+    }
+
+    /// The `x-mcp-header` annotations of a tool's input schema (empty for most tools).
+    pub(crate) fn param_headers(&self, name: &str) -> Option<&ParamHeaders> {
+        let all = self.param_headers.get_or_init(|| {
+            self.tools
+                .iter()
+                .map(|t| {
+                    let mut out = Vec::new();
+                    collect_param_headers(t.input_schema.get("properties"), &mut Vec::new(), &mut out);
+                    out
+                })
+                .collect()
+        });
+        self.defs.get(name).and_then(|&i| all.get(i))
     }
 
     /// How many tools.
@@ -275,5 +342,21 @@ impl ToolList {
     /// The names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.tools.iter().map(|t| t.name.as_ref())
+    }
+}
+
+/// Every well-formed `x-mcp-header` annotation along `properties` chains, as rmcp finds them
+/// (a non-empty string on a property reached from the root through `properties` alone).
+fn collect_param_headers(properties: Option<&Value>, path: &mut Vec<String>, out: &mut ParamHeaders) {
+    let Some(Value::Object(properties)) = properties else { return };
+    for (name, schema) in properties {
+        path.push(name.clone());
+        if let Some(Value::String(header)) = schema.get("x-mcp-header")
+            && !header.is_empty()
+        {
+            out.push((path.clone(), header.clone()));
+        }
+        collect_param_headers(schema.get("properties"), path, out);
+        path.pop();
     }
 }

@@ -8,34 +8,75 @@ use std::sync::{Arc, Mutex};
 use rmcp::model::*;
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext, SubscriptionSink};
 use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
+use serde::Deserialize;
 
 use crate::backend::{Backend, CallError, Caller, CompletionTarget, ToolCall, ToolList};
-use crate::notify::{LogLevel, Notifier};
+use crate::notify::{EventSink, LogLevel, Notifier};
 use crate::{ServerOptions, convert};
+
+/// The `_meta` key of the server's identity on 2026-07-28 results.
+pub(crate) const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
+/// The `_meta` key of the client's capabilities on 2026-07-28 requests.
+pub(crate) const CLIENT_CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
 
 /// State shared by every session and request of one server.
 pub(crate) struct Shared {
     pub backend: Arc<dyn Backend>,
     pub options: ServerOptions,
-    info: ServerConfig,
+    pub(crate) info: ServerConfig,
+    /// `_meta` with serverInfo, for 2026-07-28 results: built once.
+    pub(crate) server_info_meta: MetaObject,
     sessions: Mutex<Vec<Peer<RoleServer>>>,
     listeners: Mutex<Vec<(u64, SubscriptionSink)>>,
     next_listener: AtomicU64,
     /// Tool calls running now (stdio waits for them at the end of its input).
     in_flight: std::sync::atomic::AtomicUsize,
+    /// Notification streams of the lean HTTP path: legacy GET streams and
+    /// `subscriptions/listen` replies.
+    streams: Mutex<Vec<StreamListener>>,
+}
+
+/// One open notification stream of the lean HTTP path.
+pub(crate) struct StreamListener {
+    pub key: u64,
+    pub sink: EventSink,
+    /// `subscriptions/listen`: the request id (tagged on every notification as the
+    /// subscription id) and whether tool-list changes were accepted. `None`: a legacy
+    /// session's GET stream, which gets every list change.
+    pub subscription: Option<(RequestId, bool)>,
+}
+
+/// Unregisters a lean notification stream when its reply is dropped.
+pub(crate) struct StreamGuard {
+    shared: std::sync::Weak<Shared>,
+    key: u64,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.streams.lock().unwrap_or_else(|e| e.into_inner()).retain(|l| l.key != self.key);
+        }
+    }
 }
 
 impl Shared {
     pub fn new(backend: Arc<dyn Backend>, options: ServerOptions) -> Arc<Shared> {
         let info = server_info(backend.as_ref(), &options);
+        let mut server_info_meta = MetaObject::new();
+        if let Ok(v) = serde_json::to_value(&info.server_info) {
+            server_info_meta.insert(SERVER_INFO_KEY.into(), v);
+        }
         let shared = Arc::new(Shared {
             backend,
             options,
             info,
+            server_info_meta,
             sessions: Mutex::new(Vec::new()),
             listeners: Mutex::new(Vec::new()),
             next_listener: AtomicU64::new(0),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
+            streams: Mutex::new(Vec::new()),
         });
         if let Some(mut rx) = shared.backend.changes() {
             let weak = Arc::downgrade(&shared);
@@ -69,6 +110,31 @@ impl Shared {
         for s in sinks {
             let _ = s.notify_tool_list_changed().await;
         }
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        streams.retain(|l| !l.sink.is_closed());
+        for l in streams.iter() {
+            let mut n = ServerNotification::ToolListChangedNotification(ToolListChangedNotification {
+                method: Default::default(),
+                extensions: Default::default(),
+            });
+            match &l.subscription {
+                None => {}
+                Some((_, false)) => continue,
+                Some((id, true)) => n.get_meta_mut().set_subscription_id(id.clone()),
+            }
+            l.sink.push_message(&ServerJsonRpcMessage::notification(n));
+        }
+    }
+
+    /// Registers a lean notification stream for list changes until the guard is dropped.
+    pub(crate) fn add_stream(
+        self: &Arc<Self>,
+        sink: EventSink,
+        subscription: Option<(RequestId, bool)>,
+    ) -> StreamGuard {
+        let key = self.next_listener.fetch_add(1, Ordering::Relaxed);
+        self.streams.lock().unwrap_or_else(|e| e.into_inner()).push(StreamListener { key, sink, subscription });
+        StreamGuard { shared: Arc::downgrade(self), key }
     }
 }
 
@@ -98,11 +164,16 @@ fn server_info(backend: &dyn Backend, o: &ServerOptions) -> ServerConfig {
     info
 }
 
+/// Client capabilities as the JSON object the client sent.
+type Capabilities = Arc<serde_json::Map<String, serde_json::Value>>;
+
 /// One handler per legacy session (rmcp calls the factory per session), or per stateless request.
 #[derive(Clone)]
 pub(crate) struct Handler {
     pub shared: Arc<Shared>,
     log_level: Arc<Mutex<Option<LogLevel>>>,
+    /// The session's client capabilities from `initialize`, as JSON (converted on first use).
+    peer_capabilities: Arc<std::sync::OnceLock<Option<Capabilities>>>,
     /// Turns `true` when the connection's input ended (stdio): long-lived requests such as
     /// `subscriptions/listen` end then instead of holding the process open.
     closed: Option<tokio::sync::watch::Receiver<bool>>,
@@ -110,20 +181,40 @@ pub(crate) struct Handler {
 
 impl Handler {
     pub fn new(shared: Arc<Shared>) -> Handler {
-        Handler { shared, log_level: Arc::new(Mutex::new(None)), closed: None }
+        Handler { shared, log_level: Arc::new(Mutex::new(None)), peer_capabilities: Default::default(), closed: None }
     }
 
     /// A handler for a connection whose end is signalled by `closed`.
     pub fn with_close_signal(shared: Arc<Shared>, closed: tokio::sync::watch::Receiver<bool>) -> Handler {
-        Handler { shared, log_level: Arc::new(Mutex::new(None)), closed: Some(closed) }
+        Handler {
+            shared,
+            log_level: Arc::new(Mutex::new(None)),
+            peer_capabilities: Default::default(),
+            closed: Some(closed),
+        }
     }
 
-    fn caller(cx: &RequestContext<RoleServer>) -> Caller {
-        let client_capabilities = cx.client_capabilities().and_then(|c| match serde_json::to_value(c) {
-            Ok(serde_json::Value::Object(m)) => Some(Arc::new(m)),
+    /// Who calls: the request's HTTP parts (taken out of the context, not cloned) and the
+    /// client's capabilities (the request's own `_meta` object as sent, else those declared at
+    /// `initialize`, converted once per session).
+    fn caller(&self, cx: &mut RequestContext<RoleServer>) -> Caller {
+        let from_meta = cx.meta.get(CLIENT_CAPABILITIES_KEY).and_then(|v| match v {
+            serde_json::Value::Object(m) if ClientCapabilities::deserialize(v).is_ok() => Some(Arc::new(m.clone())),
             _ => None,
         });
-        Caller { http: cx.extensions.get::<http::request::Parts>().map(|p| Arc::new(p.clone())), client_capabilities }
+        let client_capabilities = match from_meta {
+            Some(c) => Some(c),
+            None => self
+                .peer_capabilities
+                .get_or_init(|| {
+                    cx.peer.peer_info().and_then(|i| match serde_json::to_value(&i.capabilities) {
+                        Ok(serde_json::Value::Object(m)) => Some(Arc::new(m)),
+                        _ => None,
+                    })
+                })
+                .clone(),
+        };
+        Caller { http: cx.extensions.remove::<http::request::Parts>().map(Arc::new), client_capabilities }
     }
 
     fn has_resources(&self) -> bool {
@@ -157,15 +248,7 @@ impl Handler {
     }
 
     fn server_info_meta(&self, cx: &RequestContext<RoleServer>) -> Option<MetaObject> {
-        if !Self::modern(cx) {
-            return None;
-        }
-        let mut m = MetaObject::new();
-        m.insert(
-            "io.modelcontextprotocol/serverInfo".into(),
-            serde_json::to_value(&self.shared.info.server_info).ok()?,
-        );
-        Some(m)
+        Self::modern(cx).then(|| self.shared.server_info_meta.clone())
     }
 }
 
@@ -178,15 +261,19 @@ impl Drop for InFlight<'_> {
     }
 }
 
-fn page(list: &ToolList, cursor: Option<String>) -> Result<ListToolsResult, ErrorData> {
-    let page_idx = match cursor.as_deref() {
-        None | Some("") => 0,
+pub(crate) fn page_index(list: &ToolList, cursor: Option<&str>) -> Result<usize, ErrorData> {
+    match cursor {
+        None | Some("") => Ok(0),
         Some(c) => c
             .strip_prefix('p')
             .and_then(|n| n.parse::<usize>().ok())
             .filter(|n| *n < list.pages.len())
-            .ok_or_else(|| ErrorData::invalid_params(format!("invalid cursor `{c}`"), None))?,
-    };
+            .ok_or_else(|| ErrorData::invalid_params(format!("invalid cursor `{c}`"), None)),
+    }
+}
+
+fn page(list: &ToolList, cursor: Option<String>) -> Result<ListToolsResult, ErrorData> {
+    let page_idx = page_index(list, cursor.as_deref())?;
     let start = list.pages.get(page_idx).copied().unwrap_or(0).min(list.tools.len());
     let end = list.pages.get(page_idx + 1).copied().unwrap_or(list.tools.len());
     let mut r = ListToolsResult::with_all_items(list.tools[start..end].to_vec());
@@ -229,9 +316,9 @@ impl ServerHandler for Handler {
     async fn list_tools(
         &self,
         p: Option<PaginatedRequestParams>,
-        cx: RequestContext<RoleServer>,
+        mut cx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let list = self.shared.backend.tools(&Self::caller(&cx));
+        let list = self.shared.backend.tools(&self.caller(&mut cx));
         let mut r = page(&list, p.and_then(|p| p.cursor))?;
         if Self::modern(&cx) {
             let (ttl, scope) = self.cache_hints();
@@ -250,12 +337,13 @@ impl ServerHandler for Handler {
     async fn call_tool(
         &self,
         p: CallToolRequestParams,
-        cx: RequestContext<RoleServer>,
+        mut cx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         self.shared.in_flight.fetch_add(1, Ordering::AcqRel);
         let _done = InFlight(&self.shared);
         let notifier = Notifier::new(cx.peer.clone(), cx.meta.get_progress_token(), self.log_level(&cx));
-        let call = ToolCall { name: p.name.to_string(), arguments: p.arguments, caller: Self::caller(&cx), notifier };
+        let caller = self.caller(&mut cx);
+        let call = ToolCall { name: p.name.into_owned(), arguments: p.arguments, caller, notifier };
         let fut = self.shared.backend.call(call);
         let out = tokio::select! {
             out = fut => out,
@@ -505,7 +593,7 @@ impl ServerHandler for Handler {
 }
 
 /// A call that could not be routed, as the JSON-RPC error the client gets.
-fn call_error(e: &CallError) -> ErrorData {
+pub(crate) fn call_error(e: &CallError) -> ErrorData {
     match e {
         CallError::UnknownTool { .. } => ErrorData::invalid_params(e.to_string(), None),
         CallError::MissingClientCapability { capability, .. } => {

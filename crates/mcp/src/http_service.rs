@@ -11,7 +11,30 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use crate::ServerOptions;
 use crate::backend::Backend;
 use crate::handler::{Handler, Shared};
+use crate::lean::{Lean, LeanConfig};
 use crate::ws::WsConfig;
+
+/// Which implementation serves Streamable HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// toolgate's own: requests parsed once and answered in the connection's task, `tools/list`
+    /// pages serialized once, legacy sessions kept as table rows.
+    Lean,
+    /// rmcp's `StreamableHttpService` (a session task and channels per legacy session, a
+    /// service loop per 2026-07-28 request). Kept for comparison.
+    Rmcp,
+}
+
+impl Engine {
+    /// The engine named by `TOOLGATE_HTTP_ENGINE` (`lean` or `rmcp`), if set to one of them.
+    pub fn from_env() -> Option<Engine> {
+        match std::env::var("TOOLGATE_HTTP_ENGINE").ok()?.trim().to_ascii_lowercase().as_str() {
+            "lean" => Some(Engine::Lean),
+            "rmcp" => Some(Engine::Rmcp),
+            _ => None,
+        }
+    }
+}
 
 /// HTTP transport settings.
 #[derive(Debug, Clone)]
@@ -31,6 +54,12 @@ pub struct HttpOptions {
     /// Largest request body accepted (413 above); also the largest WebSocket message (the
     /// connection is closed with 1009 above).
     pub max_body_bytes: usize,
+    /// Which implementation serves the endpoint. Default: `TOOLGATE_HTTP_ENGINE` if set, else
+    /// [`Engine::Rmcp`].
+    pub engine: Engine,
+    /// A legacy session unused this long (no request, no open GET stream) is ended
+    /// (lean engine; rmcp's own is 5 minutes). `None`: never.
+    pub session_idle_timeout: Option<Duration>,
 }
 
 impl Default for HttpOptions {
@@ -50,6 +79,8 @@ impl Default for HttpOptions {
             json_response: true,
             sse_keep_alive: Some(Duration::from_secs(15)),
             max_body_bytes: 4 * 1024 * 1024,
+            engine: Engine::from_env().unwrap_or(Engine::Rmcp),
+            session_idle_timeout: Some(Duration::from_secs(300)),
         }
     }
 }
@@ -57,9 +88,34 @@ impl Default for HttpOptions {
 /// An MCP endpoint over Streamable HTTP, to mount in an axum app.
 #[derive(Clone)]
 pub struct McpHttp {
-    service: StreamableHttpService<Handler, LocalSessionManager>,
+    service: Transport,
     shared: Arc<Shared>,
     ws: Arc<WsConfig>,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Rmcp(StreamableHttpService<Handler, LocalSessionManager>),
+    Lean(LeanService),
+}
+
+/// The lean engine as a tower service.
+#[derive(Clone)]
+struct LeanService(Arc<Lean>);
+
+impl tower::Service<http::Request<axum::body::Body>> for LeanService {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<axum::body::Body>) -> Self::Future {
+        let lean = self.0.clone();
+        Box::pin(async move { Ok(lean.handle(req).await) })
+    }
 }
 
 impl std::fmt::Debug for McpHttp {
@@ -78,6 +134,20 @@ impl McpHttp {
             max_message_bytes: http.max_body_bytes,
             keep_alive: http.sse_keep_alive,
         });
+        if http.engine == Engine::Lean {
+            let lean = Lean::new(
+                shared.clone(),
+                LeanConfig {
+                    allowed_hosts: http.allowed_hosts,
+                    allowed_origins: http.allowed_origins,
+                    json_response: http.json_response,
+                    keep_alive: http.sse_keep_alive,
+                    max_body_bytes: http.max_body_bytes,
+                    session_idle_timeout: http.session_idle_timeout,
+                },
+            );
+            return McpHttp { service: Transport::Lean(LeanService(lean)), shared, ws };
+        }
         let mut config = StreamableHttpServerConfig::default()
             .with_json_response(http.json_response)
             .with_sse_keep_alive(http.sse_keep_alive)
@@ -97,12 +167,23 @@ impl McpHttp {
             Arc::new(LocalSessionManager::default()),
             config,
         );
-        McpHttp { service, shared, ws }
+        McpHttp { service: Transport::Rmcp(service), shared, ws }
     }
 
     /// An axum router that serves the endpoint at `path` (for example `/mcp`).
     pub fn router(&self, path: &str) -> axum::Router {
-        axum::Router::new().route_service(path, self.service.clone())
+        match &self.service {
+            Transport::Rmcp(s) => axum::Router::new().route_service(path, s.clone()),
+            Transport::Lean(s) => axum::Router::new().route_service(path, s.clone()),
+        }
+    }
+
+    /// Which engine serves this endpoint.
+    pub fn engine(&self) -> Engine {
+        match self.service {
+            Transport::Rmcp(_) => Engine::Rmcp,
+            Transport::Lean(_) => Engine::Lean,
+        }
     }
 
     /// An axum router that serves the same tools over WebSocket at `path` (for example `/ws`):

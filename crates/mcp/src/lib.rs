@@ -10,6 +10,7 @@ mod backend;
 mod convert;
 mod handler;
 mod http_service;
+mod lean;
 mod notify;
 mod stdio;
 mod ws;
@@ -18,7 +19,7 @@ pub use backend::{
     Backend, CallError, Caller, CompletionTarget, PromptDef, PromptResult, ResourceContent, ResourceDef, ToolCall,
     ToolList,
 };
-pub use http_service::{HttpOptions, McpHttp, serve};
+pub use http_service::{Engine, HttpOptions, McpHttp, serve};
 pub use notify::{LogLevel, Notifier};
 pub use stdio::serve_stdio;
 

@@ -1,8 +1,10 @@
 //! Progress and log notifications for one call.
 
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
-use rmcp::model::{ProgressNotificationParam, ProgressToken};
+use bytes::Bytes;
+use rmcp::model::{ProgressNotificationParam, ProgressToken, ServerJsonRpcMessage, ServerNotification};
 use rmcp::{Peer, RoleServer};
 use serde_json::Value;
 
@@ -67,7 +69,7 @@ pub struct Notifier {
 }
 
 struct Inner {
-    peer: Peer<RoleServer>,
+    target: Target,
     token: Option<ProgressToken>,
     log_level: Option<LogLevel>,
     last: Mutex<f64>,
@@ -89,10 +91,24 @@ impl Notifier {
     }
 
     pub(crate) fn new(peer: Peer<RoleServer>, token: Option<ProgressToken>, log_level: Option<LogLevel>) -> Notifier {
-        if token.is_none() && log_level.is_none() {
+        Notifier::with_target(Target::Peer(peer), token, log_level)
+    }
+
+    /// A notifier that writes to one request's SSE reply.
+    pub(crate) fn to_stream(sink: EventSink, token: Option<ProgressToken>, log_level: Option<LogLevel>) -> Notifier {
+        Notifier::with_target(Target::Stream(sink), token, log_level)
+    }
+
+    /// Whether a notifier for this request would send anything at all.
+    pub(crate) fn would_send(token: &Option<ProgressToken>, log_level: &Option<LogLevel>) -> bool {
+        token.is_some() || log_level.is_some()
+    }
+
+    fn with_target(target: Target, token: Option<ProgressToken>, log_level: Option<LogLevel>) -> Notifier {
+        if !Notifier::would_send(&token, &log_level) {
             return Notifier::none();
         }
-        Notifier { inner: Some(Arc::new(Inner { peer, token, log_level, last: Mutex::new(f64::NEG_INFINITY) })) }
+        Notifier { inner: Some(Arc::new(Inner { target, token, log_level, last: Mutex::new(f64::NEG_INFINITY) })) }
     }
 
     /// Whether the client asked for progress.
@@ -123,8 +139,16 @@ impl Notifier {
         if let Some(m) = message {
             p = p.with_message(m);
         }
-        if let Err(e) = inner.peer.notify_progress(p).await {
-            tracing::debug!("progress notification not delivered: {e}");
+        match &inner.target {
+            Target::Peer(peer) => {
+                if let Err(e) = peer.notify_progress(p).await {
+                    tracing::debug!("progress notification not delivered: {e}");
+                }
+            }
+            Target::Stream(sink) => {
+                let n = ServerNotification::ProgressNotification(rmcp::model::ProgressNotification::new(p));
+                sink.push_message(&ServerJsonRpcMessage::notification(n));
+            }
         }
     }
 
@@ -139,8 +163,109 @@ impl Notifier {
         if let Some(l) = logger {
             p = p.with_logger(l);
         }
-        if let Err(e) = inner.peer.notify_logging_message(p).await {
-            tracing::debug!("log notification not delivered: {e}");
+        match &inner.target {
+            Target::Peer(peer) => {
+                if let Err(e) = peer.notify_logging_message(p).await {
+                    tracing::debug!("log notification not delivered: {e}");
+                }
+            }
+            Target::Stream(sink) => {
+                let n = ServerNotification::LoggingMessageNotification(rmcp::model::LoggingMessageNotification::new(p));
+                sink.push_message(&ServerJsonRpcMessage::notification(n));
+            }
         }
+    }
+}
+
+/// Where a call's notifications go: an rmcp peer (the rmcp transports), or the SSE reply of the
+/// request itself (the lean HTTP path).
+enum Target {
+    Peer(Peer<RoleServer>),
+    Stream(EventSink),
+}
+
+/// Server-sent events waiting to be written on one HTTP reply: a call's progress and log
+/// messages, or the notifications of a GET or `subscriptions/listen` stream. Pushing never
+/// blocks; the reply's body takes everything queued at once, so a burst becomes one write.
+#[derive(Clone, Default)]
+pub(crate) struct EventSink(Arc<Mutex<SinkState>>);
+
+#[derive(Default)]
+struct SinkState {
+    queued: Vec<u8>,
+    waker: Option<Waker>,
+    closed: bool,
+}
+
+impl EventSink {
+    pub(crate) fn new() -> EventSink {
+        EventSink::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, SinkState> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues one message as an SSE event; `false` once the reply is gone.
+    pub(crate) fn push_message(&self, message: &ServerJsonRpcMessage) -> bool {
+        let mut event = Vec::with_capacity(128);
+        event.extend_from_slice(b"data: ");
+        if serde_json::to_writer(&mut event, message).is_err() {
+            return true;
+        }
+        event.extend_from_slice(b"\n\n");
+        self.push_raw(&event)
+    }
+
+    /// Queues bytes already framed as SSE; `false` once the reply is gone.
+    pub(crate) fn push_raw(&self, bytes: &[u8]) -> bool {
+        let waker = {
+            let mut s = self.state();
+            if s.closed {
+                return false;
+            }
+            s.queued.extend_from_slice(bytes);
+            s.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// Whether anything is queued or the sink was closed (registering the task to be woken
+    /// when either happens).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.state();
+        if !s.queued.is_empty() || s.closed {
+            return Poll::Ready(());
+        }
+        if !s.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            s.waker = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Takes everything queued (empty when nothing is).
+    pub(crate) fn take(&self) -> Bytes {
+        let mut s = self.state();
+        Bytes::from(std::mem::take(&mut s.queued))
+    }
+
+    /// Marks the stream as over: later pushes are dropped, and a reply still waiting ends.
+    pub(crate) fn close(&self) {
+        let waker = {
+            let mut s = self.state();
+            s.closed = true;
+            s.queued = Vec::new();
+            s.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state().closed
     }
 }
