@@ -289,30 +289,6 @@ pub(crate) fn collect_refs(v: &Value, f: &mut impl FnMut(&str)) {
     }
 }
 
-fn contains_flag(v: &Value, flag: &str, depth: usize) -> bool {
-    if depth > MAX_DEPTH {
-        return false;
-    }
-    match v {
-        Value::Object(map) => {
-            if map
-                .get("properties")
-                .and_then(Value::as_object)
-                .is_some_and(|p| p.values().any(|s| s.get(flag) == Some(&Value::Bool(true))))
-            {
-                return true;
-            }
-            map.iter().any(|(k, c)| match (keyword(k), c) {
-                (Keyword::One, c) => contains_flag(c, flag, depth + 1),
-                (Keyword::Map, Value::Object(m)) => m.values().any(|s| contains_flag(s, flag, depth + 1)),
-                (Keyword::List, Value::Array(a)) => a.iter().any(|s| contains_flag(s, flag, depth + 1)),
-                _ => false,
-            })
-        }
-        _ => false,
-    }
-}
-
 /// Makes a name usable under `$defs` and in a `$ref` without escaping.
 fn sanitize_name(raw: &str) -> String {
     let s: String =
@@ -410,6 +386,16 @@ struct Slot {
     schema: Option<Value>,
     deps: Vec<usize>,
     problem: Option<Problem>,
+    /// Some property at some depth of the schema is `readOnly` / `writeOnly`.
+    flags: Flags,
+}
+
+/// Whether a normalized schema has, at some depth, a property marked `readOnly` or `writeOnly`
+/// (so that a view of it differs from it).
+#[derive(Clone, Copy, Default)]
+struct Flags {
+    read_only: bool,
+    write_only: bool,
 }
 
 /// Normalizes schemas while a document is read, and collects the definitions they use.
@@ -421,6 +407,8 @@ pub(crate) struct Builder<'d> {
     names: HashSet<String>,
     next: usize,
     deps: Vec<usize>,
+    /// What the schemas normalized since the last reset hold (see [`Flags`]).
+    flags: Flags,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -434,6 +422,7 @@ impl<'d> Builder<'d> {
             names: HashSet::new(),
             next: 0,
             deps: Vec::new(),
+            flags: Flags::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -491,7 +480,14 @@ impl<'d> Builder<'d> {
         }
         self.names.insert(name.clone());
         let i = self.slots.len();
-        self.slots.push(Slot { name, loc: loc.clone(), schema: None, deps: Vec::new(), problem: None });
+        self.slots.push(Slot {
+            name,
+            loc: loc.clone(),
+            schema: None,
+            deps: Vec::new(),
+            problem: None,
+            flags: Flags::default(),
+        });
         self.by_loc.insert(loc, i);
         i
     }
@@ -573,6 +569,10 @@ impl<'d> Builder<'d> {
                             required_children.push(name.as_str().to_owned());
                         }
                         let normalized = self.child(child, doc, ptr, &[k, name.as_str()], depth)?;
+                        if k == "properties" {
+                            self.flags.read_only |= normalized.get("readOnly") == Some(&Value::Bool(true));
+                            self.flags.write_only |= normalized.get("writeOnly") == Some(&Value::Bool(true));
+                        }
                         m.insert(name.into_string(), normalized);
                     }
                     out.insert(key.into_string(), Value::Object(m));
@@ -816,13 +816,13 @@ impl<'d> Builder<'d> {
 
     /// The builder's state, without the borrow of the documents.
     pub fn detach(self) -> Detached {
-        let Builder { docs: _, swagger, slots, by_loc, names, next, deps, diagnostics } = self;
-        Detached { swagger, slots, by_loc, names, next, deps, diagnostics }
+        let Builder { docs: _, swagger, slots, by_loc, names, next, deps, flags, diagnostics } = self;
+        Detached { swagger, slots, by_loc, names, next, deps, flags, diagnostics }
     }
 
     fn attach(docs: &'d DocSet, d: Detached) -> Builder<'d> {
-        let Detached { swagger, slots, by_loc, names, next, deps, diagnostics } = d;
-        Builder { docs, swagger, slots, by_loc, names, next, deps, diagnostics }
+        let Detached { swagger, slots, by_loc, names, next, deps, flags, diagnostics } = d;
+        Builder { docs, swagger, slots, by_loc, names, next, deps, flags, diagnostics }
     }
 }
 
@@ -834,6 +834,7 @@ pub(crate) struct Detached {
     names: HashSet<String>,
     next: usize,
     deps: Vec<usize>,
+    flags: Flags,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -851,6 +852,7 @@ pub(crate) fn finish(docs: &mut DocSet, mut d: Detached) -> (Schemas, Vec<Diagno
         let owned = docs.take_named_schema(&loc);
         let mut b = Builder::attach(docs, d);
         let saved = std::mem::take(&mut b.deps);
+        b.flags = Flags::default();
         let result = match owned {
             Some(raw) => {
                 let mut ptr = loc.ptr.clone();
@@ -862,10 +864,14 @@ pub(crate) fn finish(docs: &mut DocSet, mut d: Detached) -> (Schemas, Vec<Diagno
             },
         };
         let deps = std::mem::replace(&mut b.deps, saved);
+        let flags = b.flags;
         let slot = &mut b.slots[i];
         slot.deps = deps;
         match result {
-            Ok(s) => slot.schema = Some(s),
+            Ok(s) => {
+                slot.schema = Some(s);
+                slot.flags = flags;
+            }
             Err(p) => slot.problem = Some(p),
         }
         d = b.detach();
@@ -886,8 +892,8 @@ impl Builder<'_> {
             let schema = slot.schema.unwrap_or(Value::Bool(true));
             by_name.insert(slot.name.clone(), i);
             defs.push(Def {
-                read_only: contains_flag(&schema, "readOnly", 0),
-                write_only: contains_flag(&schema, "writeOnly", 0),
+                read_only: slot.flags.read_only,
+                write_only: slot.flags.write_only,
                 name: slot.name,
                 pointer: slot.loc.ptr,
                 schema,
