@@ -1,5 +1,6 @@
 //! The set of documents a load reads: the main one plus, when allowed, files it references.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Problem, ProblemKind};
 use crate::pointer;
+use crate::prune::Pruned;
 use crate::{ExternalRefs, LoadOptions};
 
 /// A place in one of the documents.
@@ -40,6 +42,10 @@ pub(crate) struct DocSet {
     /// Which named schemas of the main document may be moved out of it to be normalized (see
     /// [`DocSet::take_named_schema`]).
     movable: Movable,
+    /// What was left out of the main document when it was parsed (see [`crate::prune`]).
+    pruned: Pruned,
+    /// Set when a lookup in the main document failed in a place that was left out.
+    missed: Cell<bool>,
 }
 
 /// Named schemas (`/components/schemas/NAME`, `/definitions/NAME`) that nothing refers into:
@@ -92,7 +98,15 @@ impl Movable {
 }
 
 impl DocSet {
-    pub fn new(origin: String, root: Value, dir: Option<PathBuf>, opts: &LoadOptions) -> Result<DocSet, Error> {
+    /// The documents of a load; `pruned` lists what was left out of `root` (see
+    /// [`crate::prune`]).
+    pub fn new(
+        origin: String,
+        root: Value,
+        pruned: Pruned,
+        dir: Option<PathBuf>,
+        opts: &LoadOptions,
+    ) -> Result<DocSet, Error> {
         let root_dir = match (&opts.external_refs, &dir) {
             (ExternalRefs::SameDirectory, Some(d)) => Some(d.canonicalize().unwrap_or_else(|_| d.clone())),
             _ => None,
@@ -102,6 +116,8 @@ impl DocSet {
             by_path: HashMap::new(),
             root_dir,
             movable: Movable::default(),
+            pruned,
+            missed: Cell::new(false),
         };
         set.load_external(opts)?;
         if set.docs.len() > 1 {
@@ -134,7 +150,48 @@ impl DocSet {
     }
 
     pub fn value(&self, loc: &Loc) -> Option<&Value> {
-        self.docs.get(loc.doc).and_then(|d| pointer::resolve(&d.root, &loc.ptr))
+        let found = self.docs.get(loc.doc).and_then(|d| pointer::resolve(&d.root, &loc.ptr));
+        if found.is_none() && loc.doc == 0 && !self.pruned.is_empty() && self.left_out(&loc.ptr) {
+            self.missed.set(true);
+        }
+        found
+    }
+
+    /// Whether a lookup in the main document failed because the place was left out when it was
+    /// parsed: the load is then to be done again with the whole document.
+    pub fn missed(&self) -> bool {
+        self.missed.get()
+    }
+
+    /// Whether `ptr` (which does not resolve) is in a part of the main document that was left
+    /// out.
+    fn left_out(&self, ptr: &str) -> bool {
+        let Some(rest) = ptr.strip_prefix('/') else {
+            return false;
+        };
+        let mut cur = &self.docs[0].root;
+        let mut canonical = String::new();
+        for raw in rest.split('/') {
+            let token = pointer::unescape(raw);
+            match cur {
+                Value::Object(map) => match map.get(&token) {
+                    Some(v) => {
+                        canonical = pointer::join(&canonical, &token);
+                        cur = v;
+                    }
+                    None => return self.pruned.contains(&pointer::join(&canonical, &token)),
+                },
+                Value::Array(items) => match token.parse::<usize>().ok().and_then(|i| items.get(i).map(|v| (i, v))) {
+                    Some((i, v)) => {
+                        canonical = pointer::join(&canonical, &i.to_string());
+                        cur = v;
+                    }
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
     }
 
     pub fn origin(&self, doc: usize) -> &str {
@@ -333,5 +390,119 @@ fn walk_refs<'v>(v: &'v Value, w: &mut Walk<'v, '_>, skip: bool) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{LoadOptions, load_str, load_value};
+
+    #[test]
+    fn a_named_schema_is_movable_unless_something_refers_into_it() {
+        let mut m = Movable::default();
+        m.note("#/components/schemas/A/properties/x");
+        m.note("#/definitions/B/items");
+        m.note("#/components/schemas/C");
+        m.note("other.json#/components/schemas/D/properties/x");
+        m.note("E");
+        m.note("#/components/schemas/F%2Fx/y");
+        assert!(!m.allows("/components/schemas/A"));
+        assert!(!m.allows("/definitions/B"));
+        assert!(!m.allows("/components/schemas/F/x"));
+        assert!(m.allows("/components/schemas/C"));
+        assert!(m.allows("/components/schemas/D"));
+        assert!(m.allows("/components/schemas/a~1b"));
+        assert!(!m.allows("/components/schemas/C/properties/x"));
+        assert!(!m.allows("/components/schemas/"));
+        assert!(!m.allows("/paths/~1a/get"));
+        for container in ["#/components/schemas", "#/components", "#", "", "#/definitions"] {
+            let mut m = Movable::default();
+            m.note(container);
+            assert!(!m.allows("/components/schemas/C"), "{container}");
+        }
+        let mut m = Movable::default();
+        m.note("#/components/schemasX/a");
+        m.note("#/compo");
+        assert!(m.allows("/components/schemas/C"));
+    }
+
+    /// What a load gives, without the `HashMap`s whose order varies.
+    fn summary(doc: &str) -> String {
+        let full = load_value(crate::parse(doc, crate::INLINE).unwrap_or_default(), &LoadOptions::default());
+        let pruned = load_str(doc, &LoadOptions::default());
+        let show = |r: Result<crate::Api, crate::Error>| match r {
+            Ok(api) => {
+                let defs: Vec<String> =
+                    api.schemas.iter().map(|d| format!("{} {} {}", d.name, d.pointer, d.schema)).collect();
+                format!("{:?}\n{:?}\n{:?}\n{}", api.operations, api.diagnostics, api.extensions, defs.join("\n"))
+            }
+            Err(e) => format!("{e:?}"),
+        };
+        let (full, pruned) = (show(full), show(pruned));
+        assert_eq!(full, pruned);
+        pruned
+    }
+
+    #[test]
+    fn schemas_that_are_referred_into_are_read_in_place() {
+        let doc = json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}},
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/C"}}}}}}}},
+            "components": {"schemas": {
+                "A": {"type": "object", "properties": {"x": {"type": "integer", "nullable": true}}},
+                "B": {"type": "object", "properties": {"x-p": {"$ref": "#/components/schemas/A/properties/x"}}},
+                "C": {"oneOf": [{"$ref": "#/components/schemas/D"}],
+                      "discriminator": {"propertyName": "k", "mapping": {"d": "#/components/schemas/E/properties/k"}}},
+                "D": {"type": "object", "properties": {"k": {"type": "string"}}},
+                "E": {"type": "object", "properties": {"k": {"type": "object"}}}
+            }}
+        })
+        .to_string();
+        let s = summary(&doc);
+        assert!(
+            s.contains(
+                r#"components_schemas_A_properties_x /components/schemas/A/properties/x {"type":["integer","null"]}"#
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains(r#"A /components/schemas/A {"type":"object","properties":{"x":{"type":["integer","null"]}}}"#),
+            "{s}"
+        );
+        assert!(s.contains(r#"E /components/schemas/E {"type":"object","properties":{"k":{"type":"object"}}}"#), "{s}");
+    }
+
+    #[test]
+    fn a_reference_into_a_left_out_example_loads_the_whole_document() {
+        let doc = json!({
+            "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a": {"get": {
+                    "parameters": [{"$ref": "#/components/examples/P/value"}],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {
+                        "schema": {"$ref": "#/paths/~1a/get/responses/200/content/application~1json/examples/one/value"},
+                        "examples": {"one": {"value": {"type": "string", "nullable": true}}}}}}}}},
+                "/b": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/examples/Missing/value"}}}}}}}
+            },
+            "components": {"examples": {"P": {"value": {"name": "p", "in": "header", "schema": {"type": "string"}}}}}
+        })
+        .to_string();
+        let s = summary(&doc);
+        assert!(s.contains("points to nothing"), "{s}");
+        let lenient = LoadOptions { lenient: true, ..LoadOptions::default() };
+        let api = load_str(&doc, &lenient).map_err(|e| e.to_string());
+        let ops: Vec<_> = api.iter().flat_map(|a| &a.operations).map(|o| o.parameters.len()).collect();
+        assert_eq!(ops, [1]);
+        let api = api.ok();
+        let schema = api.as_ref().and_then(|a| a.operations[0].responses[0].content[0].schema.as_ref());
+        let def = schema.and_then(|s| api.as_ref().and_then(|a| a.schemas.resolve(s).get("type").cloned()));
+        assert_eq!(def, Some(json!(["string", "null"])));
     }
 }

@@ -43,6 +43,7 @@ mod error;
 pub mod merge;
 mod model;
 pub mod pointer;
+mod prune;
 mod read;
 mod schema;
 mod v2;
@@ -147,21 +148,43 @@ fn yaml_to_json(v: yaml_serde::Value) -> Value {
     }
 }
 
+/// Parses text to load it: JSON objects without what the loader never reads (see [`prune`]),
+/// anything else as [`parse`] does.
+fn parse_to_load(text: &str, origin: &str) -> Result<(Value, prune::Pruned), Error> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{')
+        && let Some(parsed) = prune::parse_json(trimmed)
+    {
+        return Ok(parsed);
+    }
+    Ok((parse(text, origin)?, prune::Pruned::new()))
+}
+
 /// Loads a document from text (JSON or YAML).
 pub fn load_str(text: &str, opts: &LoadOptions) -> Result<Api, Error> {
-    let value = parse(text, INLINE)?;
-    load_document(INLINE, value, None, opts)
+    let (value, pruned) = parse_to_load(text, INLINE)?;
+    match load_parsed(INLINE, value, pruned, None, opts) {
+        Some(loaded) => loaded,
+        None => load_document(INLINE, parse(text, INLINE)?, None, opts),
+    }
 }
 
 /// Loads a document from a file; references to files next to it can be followed when
 /// [`LoadOptions::external_refs`] allows it.
 pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Api, Error> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: origin.clone(), message: e.to_string() })?;
-    let value = parse(&text, &origin)?;
+    let read = || std::fs::read_to_string(path).map_err(|e| Error::Io { path: origin.clone(), message: e.to_string() });
+    let text = read()?;
+    let (value, pruned) = parse_to_load(&text, &origin)?;
     drop(text); // the parsed value is all that is needed from here on
     let dir = path.parent().map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() });
-    load_document(&origin, value, dir, opts)
+    match load_parsed(&origin, value, pruned, dir.clone(), opts) {
+        Some(loaded) => loaded,
+        None => {
+            let value = parse(&read()?, &origin)?;
+            load_document(&origin, value, dir, opts)
+        }
+    }
 }
 
 /// Loads a document that is already a JSON value (for example one produced by utoipa).
@@ -172,12 +195,33 @@ pub fn load_value(value: Value, opts: &LoadOptions) -> Result<Api, Error> {
 /// Loads a document given its origin (for messages), its value, and the directory that
 /// relative file references are resolved against.
 pub fn load_document(origin: &str, value: Value, dir: Option<PathBuf>, opts: &LoadOptions) -> Result<Api, Error> {
-    let version = detect_version(origin, &value)?;
-    let mut docs = docs::DocSet::new(origin.to_owned(), value, dir, opts)?;
-    match version {
+    // Nothing was left out of the value, so nothing can be missed.
+    load_parsed(origin, value, prune::Pruned::new(), dir, opts)
+        .unwrap_or_else(|| Err(Error::NotOpenApi { origin: origin.to_owned(), message: "nothing was left out".into() }))
+}
+
+/// [`load_document`] for a document that `pruned` was left out of; `None` when the load looked
+/// something up in what was left out, and is to be done again with the whole document.
+fn load_parsed(
+    origin: &str,
+    value: Value,
+    pruned: prune::Pruned,
+    dir: Option<PathBuf>,
+    opts: &LoadOptions,
+) -> Option<Result<Api, Error>> {
+    let version = match detect_version(origin, &value) {
+        Ok(v) => v,
+        Err(e) => return Some(Err(e)),
+    };
+    let mut docs = match docs::DocSet::new(origin.to_owned(), value, pruned, dir, opts) {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e)),
+    };
+    let loaded = match version {
         SpecVersion::Swagger2 => v2::read(&mut docs, opts),
         v => v3::read(&mut docs, v, opts),
-    }
+    };
+    (!docs.missed()).then_some(loaded)
 }
 
 fn detect_version(origin: &str, v: &Value) -> Result<SpecVersion, Error> {
