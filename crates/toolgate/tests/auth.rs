@@ -531,3 +531,94 @@ async fn secrets_stay_out_of_logs_errors_and_results() {
     }
     assert!(!text(&json!({})).contains(MCP));
 }
+
+/// A JWKS server that counts how often it is fetched.
+async fn counting_jwks(set: JwkSet) -> (String, Arc<Mutex<u32>>) {
+    let count = Arc::new(Mutex::new(0u32));
+    let c2 = count.clone();
+    let set = Arc::new(set);
+    let app = axum::Router::new().route(
+        "/jwks",
+        get(move || {
+            *c2.lock().unwrap() += 1;
+            let set = set.clone();
+            async move { Json(serde_json::to_value(&*set).expect("jwks")) }
+        }),
+    );
+    (format!("{}/jwks", serve(app).await), count)
+}
+
+#[tokio::test]
+async fn unknown_key_ids_refetch_the_jwks_at_most_once_per_interval() {
+    let (jwks_url, fetches) = counting_jwks(JwkSet { keys: vec![jwk(RSA_A, Algorithm::RS256, "rsa-a")] }).await;
+    let mut c = JwtConfig::new(&jwks_url);
+    c.issuers = vec![ISS.into()];
+    c.audiences = vec![AUD.into()];
+    c.min_refetch = Duration::from_secs(60);
+    let v = JwtVerifier::new(c).expect("verifier");
+    let good = token(RSA_A, Algorithm::RS256, "rsa-a", claims(AUD, "items:read"));
+    assert!(v.verify(&good).await.is_ok());
+    assert_eq!(*fetches.lock().unwrap(), 1);
+    // a storm of tokens with unknown key ids: one refetch, not one per token
+    for kid in ["k1", "k2", "k3", "k4"] {
+        let t = token(RSA_B, Algorithm::RS256, kid, claims(AUD, "items:read"));
+        let e = v.verify(&t).await.expect_err("unknown key");
+        assert!(e.to_string().contains("unknown key"), "{e}");
+    }
+    assert_eq!(*fetches.lock().unwrap(), 2, "unknown key ids refetch at most once per interval");
+    assert!(v.verify(&good).await.is_ok(), "known keys keep working without fetching");
+    assert_eq!(*fetches.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn introspection_asks_the_authorization_server_and_caches_the_answer() {
+    use toolgate::auth::{IntrospectionConfig, Introspector};
+    let calls: Arc<Mutex<Vec<(HeaderMap, String)>>> = Default::default();
+    let c2 = calls.clone();
+    let app = axum::Router::new().route(
+        "/introspect",
+        post(move |h: HeaderMap, body: String| {
+            c2.lock().unwrap().push((h, body.clone()));
+            async move {
+                let active = |aud: &str| json!({"active": true, "sub": "bob", "scope": "items:read", "aud": aud, "exp": now() + 600});
+                Json(if body.contains("token=good-token") {
+                    active(AUD)
+                } else if body.contains("token=other-aud-token") {
+                    active("https://elsewhere.test")
+                } else {
+                    json!({"active": false})
+                })
+            }
+        }),
+    );
+    let url = format!("{}/introspect", serve(app).await);
+    let cfg = IntrospectionConfig {
+        url,
+        client_id: "rs-1".into(),
+        client_secret: Secret::new("rs-secret"),
+        audiences: vec![AUD.into()],
+        cache: Duration::from_secs(60),
+    };
+    let auth = AuthConfig {
+        verifiers: vec![Verifier::Introspection(Arc::new(Introspector::new(cfg).expect("introspector")))],
+        ..Default::default()
+    };
+    let router = api(Default::default());
+    let mcp = toolgate::Mcp::new(doc(), router.clone()).auth(auth).build().expect("build");
+    let base = serve(mcp.mount(router)).await;
+    let url = format!("{base}/mcp");
+    for _ in 0..3 {
+        assert_eq!(post_list(&url, Some("Bearer good-token")).await.status(), 200);
+    }
+    assert_eq!(calls.lock().unwrap().len(), 1, "the answer is cached");
+    let (h, body) = calls.lock().unwrap()[0].clone();
+    assert!(body.contains("token_type_hint=access_token"), "{body}");
+    let basic = base64::engine::general_purpose::STANDARD.encode("rs-1:rs-secret");
+    assert_eq!(h.get("authorization").and_then(|v| v.to_str().ok()), Some(format!("Basic {basic}").as_str()));
+    let r = post_list(&url, Some("Bearer revoked-token")).await;
+    assert_eq!(r.status(), 401);
+    assert!(www_auth(&r).contains("not active"));
+    let r = post_list(&url, Some("Bearer other-aud-token")).await;
+    assert_eq!(r.status(), 401);
+    assert!(www_auth(&r).contains("another audience"));
+}

@@ -232,3 +232,62 @@ async fn an_idle_stream_times_out() {
     assert_eq!(r["isError"], json!(true));
     assert!(text(&r).contains("did not answer within 500ms"), "{}", text(&r));
 }
+
+#[tokio::test]
+async fn events_become_log_messages_when_the_request_asks_for_logs() {
+    let seen = Arc::new(Seen::default());
+    let base = in_process(seen).await;
+    let mut c = Client::modern(&format!("{base}/mcp"));
+    let params = json!({"name": "report", "arguments": {}, "_meta": {"io.modelcontextprotocol/logLevel": "info"}});
+    let (msgs, _) = c.post_raw("tools/call", params, Some("report")).await;
+    let logs: Vec<&Value> =
+        msgs.iter().map(|m| &m.message).filter(|m| m["method"] == "notifications/message").collect();
+    assert_eq!(logs.len(), 5, "{msgs:?}");
+    assert_eq!(logs[0]["params"]["level"], json!("info"));
+    assert_eq!(logs[0]["params"]["logger"], json!("report"));
+    assert_eq!(logs[4]["params"]["data"], json!({"status": "complete"}));
+    // without a log level, no log messages (2026-07-28: servers must not send them unasked)
+    let (msgs, _) = c.post_raw("tools/call", json!({"name": "report", "arguments": {}}), Some("report")).await;
+    assert!(!msgs.iter().any(|m| m.message["method"] == "notifications/message"), "{msgs:?}");
+}
+
+#[tokio::test]
+async fn legacy_sessions_get_log_messages_after_set_level() {
+    let seen = Arc::new(Seen::default());
+    let base = in_process(seen).await;
+    let url = format!("{base}/mcp");
+    let mut c = Client::legacy(&url, "2025-11-25").await;
+    let session = c.session_id().expect("a session id");
+    // the session's GET stream carries server messages not tied to a request's reply
+    let get = reqwest::Client::new()
+        .get(&url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .expect("GET stream");
+    let collected = Arc::new(Mutex::new(String::new()));
+    let sink = collected.clone();
+    let reader = tokio::spawn(async move {
+        let mut s = get.bytes_stream();
+        while let Some(Ok(chunk)) = s.next().await {
+            sink.lock().unwrap_or_else(|e| e.into_inner()).push_str(&String::from_utf8_lossy(&chunk));
+        }
+    });
+    let (set, _) = c.post_raw("logging/setLevel", json!({"level": "info"}), None).await;
+    assert!(set.last().is_some_and(|m| m.message.get("result").is_some()), "{set:?}");
+    let (msgs, last) = c.call("report", json!({}), None).await;
+    assert_eq!(last["result"]["isError"], json!(false));
+    let mut all: String = msgs.iter().map(|m| m.message.to_string()).collect();
+    for _ in 0..50 {
+        all.push_str(&collected.lock().unwrap_or_else(|e| e.into_inner()));
+        if all.matches("notifications/message").count() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    reader.abort();
+    assert!(all.matches("notifications/message").count() >= 5, "{all}");
+    assert!(all.contains("\"complete\""), "{all}");
+}

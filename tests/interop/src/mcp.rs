@@ -67,6 +67,11 @@ impl Client {
         c
     }
 
+    /// The legacy session id, if there is one.
+    pub fn session_id(&self) -> Option<String> {
+        self.session.clone()
+    }
+
     /// A second handle on an existing legacy session (to send notifications such as
     /// `notifications/cancelled` while a call is in flight).
     pub fn same_session(&self) -> Client {

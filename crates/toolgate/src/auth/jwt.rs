@@ -56,7 +56,8 @@ pub struct JwtVerifier {
     config: JwtConfig,
     client: reqwest::Client,
     keys: ArcSwap<Option<Keys>>,
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// When a fetch for an unknown key id last happened (such fetches are rate-limited).
+    last_forced: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -68,7 +69,8 @@ impl std::fmt::Debug for JwtVerifier {
 const HMAC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
 
 impl JwtVerifier {
-    /// A verifier; keys are fetched on first use.
+    /// A verifier; keys are fetched on first use, again every `refresh`, and when a token names
+    /// a key id the cached set lacks (at most once per `min_refetch`).
     pub fn new(mut config: JwtConfig) -> Result<JwtVerifier, String> {
         config.algorithms.retain(|a| !HMAC.contains(a));
         if config.algorithms.is_empty() {
@@ -79,18 +81,25 @@ impl JwtVerifier {
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(JwtVerifier { config, client, keys: ArcSwap::from_pointee(None), last_fetch: tokio::sync::Mutex::new(None) })
+        Ok(JwtVerifier {
+            config,
+            client,
+            keys: ArcSwap::from_pointee(None),
+            last_forced: tokio::sync::Mutex::new(None),
+        })
     }
 
     async fn fetch(&self, force: bool) -> Result<(), AuthError> {
-        let mut last = self.last_fetch.lock().await;
-        if let Some(t) = *last {
-            let fresh = self.keys.load().as_ref().as_ref().is_some_and(|k| k.fetched.elapsed() < self.config.refresh);
-            if t.elapsed() < self.config.min_refetch && (force || fresh) {
+        // One fetch at a time; a caller that waited finds the keys another one just fetched.
+        let mut last_forced = self.last_forced.lock().await;
+        if force {
+            if last_forced.is_some_and(|t| t.elapsed() < self.config.min_refetch) {
                 return Ok(());
             }
+            *last_forced = Some(Instant::now());
+        } else if !self.stale() {
+            return Ok(());
         }
-        *last = Some(Instant::now());
         let resp = self
             .client
             .get(&self.config.jwks_url)
