@@ -3,6 +3,8 @@
 //! Python SDK, the TypeScript SDK and the Inspector — and without a token they get the 401
 //! with the protected resource metadata.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 mod common;
 
 use std::process::Command;
