@@ -409,6 +409,8 @@ pub(crate) struct Builder<'d> {
     deps: Vec<usize>,
     /// What the schemas normalized since the last reset hold (see [`Flags`]).
     flags: Flags,
+    /// The flags of the object last normalized, on itself.
+    top: Flags,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -423,6 +425,7 @@ impl<'d> Builder<'d> {
             next: 0,
             deps: Vec::new(),
             flags: Flags::default(),
+            top: Flags::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -502,7 +505,10 @@ impl<'d> Builder<'d> {
         }
         let map = match raw.value() {
             Value::Object(m) => m.len(),
-            Value::Bool(b) => return Ok(Value::Bool(*b)),
+            Value::Bool(b) => {
+                self.top = Flags::default();
+                return Ok(Value::Bool(*b));
+            }
             other => {
                 return Err(self.docs.problem(
                     &Loc::new(doc, ptr.clone()),
@@ -512,11 +518,7 @@ impl<'d> Builder<'d> {
             }
         };
         let mut out = Map::with_capacity(map);
-        let mut nullable = false;
-        let mut example = None;
-        let mut exclusive_min = false;
-        let mut exclusive_max = false;
-        let mut required_children: Vec<String> = Vec::new();
+        let mut st = ObjState::default();
         for (key, value) in raw.into_entries() {
             let k = key.as_str();
             let kw = keyword(k);
@@ -534,14 +536,14 @@ impl<'d> Builder<'d> {
                     self.deps.push(i);
                     out.insert("$ref".into(), Value::String(format!("{REF_PREFIX}{}", self.slots[i].name)));
                 }
-                "nullable" | "x-nullable" => nullable = value.value() == &Value::Bool(true),
-                "example" => example = Some(value.into_value()),
+                "nullable" | "x-nullable" => st.nullable = value.value() == &Value::Bool(true),
+                "example" => st.example = Some(value.into_value()),
                 "xml" | "externalDocs" | "$schema" | "$id" => {}
                 "exclusiveMinimum" | "exclusiveMaximum" if value.value().is_boolean() => {
                     if k == "exclusiveMinimum" {
-                        exclusive_min = value.value() == &Value::Bool(true);
+                        st.exclusive_min = value.value() == &Value::Bool(true);
                     } else {
-                        exclusive_max = value.value() == &Value::Bool(true);
+                        st.exclusive_max = value.value() == &Value::Bool(true);
                     }
                 }
                 _ if kw == Keyword::One => {
@@ -566,12 +568,11 @@ impl<'d> Builder<'d> {
                     let mut m = Map::with_capacity(children.len());
                     for (name, child) in value.into_entries() {
                         if k == "properties" && child.value().get("required") == Some(&Value::Bool(true)) {
-                            required_children.push(name.as_str().to_owned());
+                            st.required_children.push(name.as_str().to_owned());
                         }
                         let normalized = self.child(child, doc, ptr, &[k, name.as_str()], depth)?;
                         if k == "properties" {
-                            self.flags.read_only |= normalized.get("readOnly") == Some(&Value::Bool(true));
-                            self.flags.write_only |= normalized.get("writeOnly") == Some(&Value::Bool(true));
+                            self.note_property();
                         }
                         m.insert(name.into_string(), normalized);
                     }
@@ -595,15 +596,7 @@ impl<'d> Builder<'d> {
                 }
                 "required" => match value.into_value() {
                     Value::Array(mut names) => {
-                        // Names only, each once, in order.
-                        let mut i = 0;
-                        while i < names.len() {
-                            if names[i].is_string() && !names[..i].contains(&names[i]) {
-                                i += 1;
-                            } else {
-                                names.remove(i);
-                            }
-                        }
+                        unique_names(&mut names);
                         out.insert("required".into(), Value::Array(names));
                     }
                     Value::Bool(_) => {} // handled by the parent (see `required_children`)
@@ -611,14 +604,7 @@ impl<'d> Builder<'d> {
                 },
                 "enum" => match value.into_value() {
                     Value::Array(mut list) => {
-                        let mut i = 0;
-                        while i < list.len() {
-                            if list[..i].contains(&list[i]) {
-                                list.remove(i);
-                            } else {
-                                i += 1;
-                            }
-                        }
+                        unique_values(&mut list);
                         out.insert("enum".into(), Value::Array(list));
                     }
                     other => {
@@ -664,6 +650,7 @@ impl<'d> Builder<'d> {
                 }
                 "uniqueItems" | "readOnly" | "writeOnly" | "deprecated" => {
                     if value.value().is_boolean() {
+                        st.note_flag(k, value.value());
                         out.insert(key.into_string(), value.into_value());
                     } else {
                         self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a boolean; dropped"));
@@ -678,37 +665,264 @@ impl<'d> Builder<'d> {
                 }
             }
         }
-        if !required_children.is_empty() {
-            let req = out.entry("required").or_insert_with(|| Value::Array(Vec::new()));
-            if let Value::Array(list) = req {
-                for name in required_children {
-                    if !list.iter().any(|v| v.as_str() == Some(&name)) {
-                        list.push(Value::String(name));
-                    }
+        self.top = st.top;
+        close_object(&mut out, st);
+        Ok(Value::Object(out))
+    }
+
+    /// [`Builder::norm`] of a schema that is owned, done where it is: most of a schema stays as
+    /// it is, so its strings are not copied and no map is made again. Objects whose keys change
+    /// in the middle (the draft-4 tuple form of `items`, Swagger's `file` type) go through `norm`.
+    fn norm_mut(&mut self, v: &mut Value, doc: usize, ptr: &mut String, depth: usize) -> Result<(), Problem> {
+        if depth > MAX_DEPTH {
+            return Err(self.docs.problem(
+                &Loc::new(doc, ptr.clone()),
+                ProblemKind::Shape,
+                "schema is nested too deeply",
+            ));
+        }
+        let map = match v {
+            Value::Object(m) => m,
+            Value::Bool(_) => {
+                self.top = Flags::default();
+                return Ok(());
+            }
+            other => {
+                return Err(self.docs.problem(
+                    &Loc::new(doc, ptr.clone()),
+                    ProblemKind::Shape,
+                    format!("a schema must be an object or a boolean, found {}", kind_of(other)),
+                ));
+            }
+        };
+        if map.iter().any(|(k, v)| renames(k, v)) {
+            *v = self.norm(std::mem::take(v), doc, ptr, depth)?;
+            return Ok(());
+        }
+        let mut st = ObjState::default();
+        let mut failed = None;
+        map.retain(|key, value| {
+            if failed.is_some() {
+                return true;
+            }
+            match self.norm_entry(key, value, doc, ptr, depth, &mut st) {
+                Ok(keep) => keep,
+                Err(p) => {
+                    failed = Some(p);
+                    true
                 }
             }
+        });
+        if let Some(p) = failed {
+            return Err(p);
         }
-        if exclusive_min && let Some(m) = out.shift_remove("minimum") {
-            out.insert("exclusiveMinimum".into(), m);
+        self.top = st.top;
+        close_object(map, st);
+        Ok(())
+    }
+
+    /// One entry of an object for [`Builder::norm_mut`]: normalizes the value in place and says
+    /// whether the entry stays.
+    fn norm_entry(
+        &mut self,
+        key: &str,
+        value: &mut Value,
+        doc: usize,
+        ptr: &mut String,
+        depth: usize,
+        st: &mut ObjState,
+    ) -> Result<bool, Problem> {
+        let k = key;
+        Ok(match k {
+            "$ref" => {
+                let Value::String(r) = value else {
+                    return Err(self.docs.problem(
+                        &Loc::new(doc, pointer::join(ptr, "$ref")),
+                        ProblemKind::Shape,
+                        "$ref must be a string",
+                    ));
+                };
+                let target = self.docs.target(&Loc::new(doc, ptr.clone()), r)?;
+                let i = self.slot(target);
+                self.deps.push(i);
+                *value = Value::String(format!("{REF_PREFIX}{}", self.slots[i].name));
+                true
+            }
+            "nullable" | "x-nullable" => {
+                st.nullable = *value == Value::Bool(true);
+                false
+            }
+            "example" => {
+                st.example = Some(std::mem::take(value));
+                false
+            }
+            "xml" | "externalDocs" | "$schema" | "$id" => false,
+            "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {
+                if k == "exclusiveMinimum" {
+                    st.exclusive_min = *value == Value::Bool(true);
+                } else {
+                    st.exclusive_max = *value == Value::Bool(true);
+                }
+                false
+            }
+            _ => match keyword(k) {
+                Keyword::One => {
+                    // (`items` as an array went through `norm`.)
+                    if value.is_object() || value.is_boolean() {
+                        self.child_mut(value, doc, ptr, &[k], depth)?;
+                        true
+                    } else {
+                        self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a schema; dropped"));
+                        false
+                    }
+                }
+                Keyword::Map => {
+                    let Value::Object(children) = value else {
+                        self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be an object; dropped"));
+                        return Ok(false);
+                    };
+                    for (name, child) in children.iter_mut() {
+                        if k == "properties" && child.get("required") == Some(&Value::Bool(true)) {
+                            st.required_children.push(name.clone());
+                        }
+                        self.child_mut(child, doc, ptr, &[k, name], depth)?;
+                        if k == "properties" {
+                            self.note_property();
+                        }
+                    }
+                    true
+                }
+                Keyword::List => {
+                    let Value::Array(list) = value else {
+                        self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be an array; dropped"));
+                        return Ok(false);
+                    };
+                    if list.is_empty() {
+                        return Ok(false);
+                    }
+                    for (i, item) in list.iter_mut().enumerate() {
+                        self.child_mut(item, doc, ptr, &[k, &i.to_string()], depth)?;
+                    }
+                    true
+                }
+                Keyword::Other => self.norm_other(k, value, doc, ptr, st)?,
+            },
+        })
+    }
+
+    /// [`Builder::norm_entry`] for keywords that hold no subschema.
+    fn norm_other(
+        &mut self,
+        k: &str,
+        value: &mut Value,
+        doc: usize,
+        ptr: &str,
+        st: &mut ObjState,
+    ) -> Result<bool, Problem> {
+        Ok(match k {
+            "type" => match self.norm_type(value, doc, ptr, &mut Map::new()) {
+                Some(t) => {
+                    *value = t;
+                    true
+                }
+                None => false,
+            },
+            "required" => match value {
+                Value::Array(names) => {
+                    unique_names(names);
+                    true
+                }
+                Value::Bool(_) => false, // handled by the parent (see `required_children`)
+                _ => {
+                    self.warn(doc, &pointer::join(ptr, k), "`required` must be an array of names; dropped".into());
+                    false
+                }
+            },
+            "enum" => {
+                match value {
+                    Value::Array(list) => unique_values(list),
+                    other => {
+                        self.warn(
+                            doc,
+                            &pointer::join(ptr, k),
+                            "`enum` must be an array; read as a one-value enum".into(),
+                        );
+                        *other = Value::Array(vec![std::mem::take(other)]);
+                    }
+                }
+                true
+            }
+            "examples" => {
+                if !value.is_array() {
+                    *value = Value::Array(vec![std::mem::take(value)]);
+                }
+                true
+            }
+            "minimum" | "maximum" | "multipleOf" | "exclusiveMinimum" | "exclusiveMaximum" => {
+                let ok = value.as_f64().is_some_and(|n| k != "multipleOf" || n > 0.0);
+                if !ok {
+                    self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a number; dropped"));
+                }
+                ok
+            }
+            "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties" | "minContains"
+            | "maxContains" => match value.as_f64() {
+                Some(n) if n >= 0.0 && n.fract() == 0.0 => {
+                    *value = json!(n as u64);
+                    true
+                }
+                _ => {
+                    self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a non-negative integer; dropped"));
+                    false
+                }
+            },
+            "pattern" | "format" | "title" | "description" | "$comment" | "contentEncoding" | "contentMediaType" => {
+                let ok = value.is_string();
+                if !ok {
+                    self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a string; dropped"));
+                }
+                ok
+            }
+            "uniqueItems" | "readOnly" | "writeOnly" | "deprecated" => {
+                let ok = value.is_boolean();
+                if ok {
+                    st.note_flag(k, value);
+                } else {
+                    self.warn(doc, &pointer::join(ptr, k), format!("`{k}` must be a boolean; dropped"));
+                }
+                ok
+            }
+            "discriminator" => {
+                *value = self.norm_discriminator(value, doc, ptr)?;
+                true
+            }
+            _ => true,
+        })
+    }
+
+    fn child_mut(
+        &mut self,
+        v: &mut Value,
+        doc: usize,
+        ptr: &mut String,
+        tokens: &[&str],
+        depth: usize,
+    ) -> Result<(), Problem> {
+        let len = ptr.len();
+        for t in tokens {
+            ptr.push('/');
+            ptr.push_str(&pointer::escape(t));
         }
-        if exclusive_max && let Some(m) = out.shift_remove("maximum") {
-            out.insert("exclusiveMaximum".into(), m);
-        }
-        if let Some(ex) = example {
-            out.entry("examples").or_insert_with(|| Value::Array(vec![ex]));
-        }
-        let is_array = match out.get("type") {
-            Some(Value::String(t)) => t == "array",
-            Some(Value::Array(ts)) => ts.iter().any(|t| t == "array"),
-            _ => false,
-        };
-        if is_array && !out.contains_key("items") && !out.contains_key("prefixItems") {
-            out.insert("items".into(), json!({}));
-        }
-        if nullable {
-            out = make_nullable(out);
-        }
-        Ok(Value::Object(out))
+        let r = self.norm_mut(v, doc, ptr, depth + 1);
+        ptr.truncate(len);
+        r
+    }
+
+    /// Notes the property just normalized (its flags are in `self.top`) in the definition's
+    /// [`Flags`].
+    fn note_property(&mut self) {
+        self.flags.read_only |= self.top.read_only;
+        self.flags.write_only |= self.top.write_only;
     }
 
     fn child<N: Node>(
@@ -816,13 +1030,13 @@ impl<'d> Builder<'d> {
 
     /// The builder's state, without the borrow of the documents.
     pub fn detach(self) -> Detached {
-        let Builder { docs: _, swagger, slots, by_loc, names, next, deps, flags, diagnostics } = self;
+        let Builder { docs: _, swagger, slots, by_loc, names, next, deps, flags, top: _, diagnostics } = self;
         Detached { swagger, slots, by_loc, names, next, deps, flags, diagnostics }
     }
 
     fn attach(docs: &'d DocSet, d: Detached) -> Builder<'d> {
         let Detached { swagger, slots, by_loc, names, next, deps, flags, diagnostics } = d;
-        Builder { docs, swagger, slots, by_loc, names, next, deps, flags, diagnostics }
+        Builder { docs, swagger, slots, by_loc, names, next, deps, flags, top: Flags::default(), diagnostics }
     }
 }
 
@@ -854,9 +1068,9 @@ pub(crate) fn finish(docs: &mut DocSet, mut d: Detached) -> (Schemas, Vec<Diagno
         let saved = std::mem::take(&mut b.deps);
         b.flags = Flags::default();
         let result = match owned {
-            Some(raw) => {
+            Some(mut raw) => {
                 let mut ptr = loc.ptr.clone();
-                b.norm(raw, loc.doc, &mut ptr, 0)
+                b.norm_mut(&mut raw, loc.doc, &mut ptr, 0).map(|()| raw)
             }
             None => match b.docs.value(&loc) {
                 Some(raw) => b.schema(raw, &loc),
@@ -966,6 +1180,105 @@ pub(crate) fn closure_problem<'p>(
         stack.extend(schemas.defs[i].deps.iter().copied());
     }
     None
+}
+
+/// What [`Builder::norm`] and [`Builder::norm_mut`] learn from an object's keys and apply once
+/// they have seen them all ([`close_object`]).
+#[derive(Default)]
+struct ObjState {
+    nullable: bool,
+    example: Option<Value>,
+    exclusive_min: bool,
+    exclusive_max: bool,
+    /// Properties marked with Swagger's `required: true`.
+    required_children: Vec<String>,
+    /// `readOnly: true` / `writeOnly: true` on the object itself.
+    top: Flags,
+}
+
+impl ObjState {
+    fn note_flag(&mut self, k: &str, value: &Value) {
+        if value == &Value::Bool(true) {
+            match k {
+                "readOnly" => self.top.read_only = true,
+                "writeOnly" => self.top.write_only = true,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The end of an object's normalization: what depends on several of its keys.
+fn close_object(out: &mut Map<String, Value>, st: ObjState) {
+    if !st.required_children.is_empty() {
+        let req = out.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = req {
+            for name in st.required_children {
+                if !list.iter().any(|v| v.as_str() == Some(&name)) {
+                    list.push(Value::String(name));
+                }
+            }
+        }
+    }
+    if st.exclusive_min
+        && let Some(m) = out.shift_remove("minimum")
+    {
+        out.insert("exclusiveMinimum".into(), m);
+    }
+    if st.exclusive_max
+        && let Some(m) = out.shift_remove("maximum")
+    {
+        out.insert("exclusiveMaximum".into(), m);
+    }
+    if let Some(ex) = st.example {
+        out.entry("examples").or_insert_with(|| Value::Array(vec![ex]));
+    }
+    let is_array = match out.get("type") {
+        Some(Value::String(t)) => t == "array",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "array"),
+        _ => false,
+    };
+    if is_array && !out.contains_key("items") && !out.contains_key("prefixItems") {
+        out.insert("items".into(), json!({}));
+    }
+    if st.nullable {
+        *out = make_nullable(std::mem::take(out));
+    }
+}
+
+/// Whether normalizing an object changes its keys in the middle: the draft-4 tuple form of
+/// `items` becomes `prefixItems`, and Swagger's `file` type adds a `format` before `type`.
+fn renames(k: &str, v: &Value) -> bool {
+    match (k, v) {
+        ("items", Value::Array(_)) => true,
+        ("type", Value::String(t)) => t == "file",
+        ("type", Value::Array(ts)) => ts.iter().any(|t| t == "file"),
+        _ => false,
+    }
+}
+
+/// Keeps the names of a `required` list, each once, in order.
+fn unique_names(names: &mut Vec<Value>) {
+    let mut i = 0;
+    while i < names.len() {
+        if names[i].is_string() && !names[..i].contains(&names[i]) {
+            i += 1;
+        } else {
+            names.remove(i);
+        }
+    }
+}
+
+/// Keeps each value of an `enum` once, in order.
+fn unique_values(list: &mut Vec<Value>) {
+    let mut i = 0;
+    while i < list.len() {
+        if list[..i].contains(&list[i]) {
+            list.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// OpenAPI 3.0 `nullable: true` in JSON Schema 2020-12 terms.
