@@ -27,9 +27,9 @@ pub(crate) type Pruned = HashSet<String>;
 /// not valid JSON (or holds what `serde_json` parses in a special way): the caller parses it
 /// with [`crate::parse`], which reports the error.
 pub(crate) fn parse_json(text: &str) -> Option<(Value, Pruned)> {
-    let mut state = State { path: Vec::new(), pruned: HashSet::new() };
+    let mut state = State { path: Vec::new(), pruned: HashSet::new(), entries: Vec::new(), items: Vec::new() };
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Seed { ctx: Ctx::Root, state: &mut state }.deserialize(&mut de).ok()?;
+    let value = Seed { ctx: Some(Ctx::Root), state: &mut state }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some((value, state.pruned))
 }
@@ -130,6 +130,12 @@ struct State {
     /// The keys and indices from the root to the value being parsed, as written.
     path: Vec<String>,
     pruned: Pruned,
+    /// Entries of the objects being parsed, innermost last: an object is made once its size is
+    /// known, with no room to spare (a map grown one entry at a time has up to twice the room
+    /// it needs, and normalization keeps schemas' maps).
+    entries: Vec<(String, Value)>,
+    /// Items of the arrays being parsed, likewise.
+    items: Vec<Value>,
 }
 
 impl State {
@@ -142,8 +148,10 @@ impl State {
     }
 }
 
+/// Parses one value; `ctx` is where it is in the document's structure, `None` inside a value
+/// that is kept as it is.
 struct Seed<'s> {
-    ctx: Ctx,
+    ctx: Option<Ctx>,
     state: &'s mut State,
 }
 
@@ -155,7 +163,8 @@ impl<'de> DeserializeSeed<'de> for Seed<'_> {
     }
 }
 
-/// Builds the same values as `serde_json::Value`'s own visitor, except in maps.
+/// Builds the same values as `serde_json::Value`'s own visitor (with maps and arrays sized to
+/// what they hold), except for what is left out.
 impl<'de> Visitor<'de> for Seed<'_> {
     type Value = Value;
 
@@ -208,48 +217,56 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        if self.ctx == Ctx::Parameters {
+        let state = self.state;
+        let start = state.items.len();
+        if self.ctx == Some(Ctx::Parameters) {
             loop {
-                self.state.path.push(items.len().to_string());
-                let item = seq.next_element_seed(Seed { ctx: Ctx::Parameter, state: &mut *self.state });
-                self.state.path.pop();
+                state.path.push((state.items.len() - start).to_string());
+                let item = seq.next_element_seed(Seed { ctx: Some(Ctx::Parameter), state: &mut *state });
+                state.path.pop();
                 match item? {
-                    Some(v) => items.push(v),
+                    Some(v) => state.items.push(v),
                     None => break,
                 }
             }
         } else {
-            while let Some(v) = seq.next_element::<Value>()? {
-                items.push(v);
+            while let Some(v) = seq.next_element_seed(Seed { ctx: None, state: &mut *state })? {
+                state.items.push(v);
             }
         }
-        Ok(Value::Array(items))
+        Ok(Value::Array(state.items.drain(start..).collect()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+        let state = self.state;
+        let start = state.entries.len();
+        let mut first = true;
         while let Some(key) = map.next_key::<String>()? {
-            if out.is_empty() && key == RAW_VALUE_TOKEN {
+            if first && key == RAW_VALUE_TOKEN {
                 return Err(A::Error::custom("raw value marker"));
             }
-            match next(self.ctx, &key) {
+            first = false;
+            match self.ctx.map_or(Next::Keep, |ctx| next(ctx, &key)) {
                 Next::Keep => {
-                    let v: Value = map.next_value()?;
-                    out.insert(key, v);
+                    let v = map.next_value_seed(Seed { ctx: None, state: &mut *state })?;
+                    state.entries.push((key, v));
                 }
                 Next::Skip => {
                     map.next_value::<IgnoredAny>()?;
-                    let p = self.state.pointer(&key);
-                    self.state.pruned.insert(p);
+                    let p = state.pointer(&key);
+                    state.pruned.insert(p);
                 }
                 Next::Into(ctx) => {
-                    self.state.path.push(key);
-                    let v = map.next_value_seed(Seed { ctx, state: &mut *self.state });
-                    let key = self.state.path.pop().unwrap_or_default();
-                    out.insert(key, v?);
+                    state.path.push(key);
+                    let v = map.next_value_seed(Seed { ctx: Some(ctx), state: &mut *state });
+                    let key = state.path.pop().unwrap_or_default();
+                    state.entries.push((key, v?));
                 }
             }
+        }
+        let mut out = Map::with_capacity(state.entries.len() - start);
+        for (k, v) in state.entries.drain(start..) {
+            out.insert(k, v);
         }
         Ok(Value::Object(out))
     }
