@@ -6,15 +6,17 @@ use std::borrow::Cow;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use rmcp::model::{ErrorData, JsonRpcError, ProtocolVersion, RequestId, RequestMetaObject};
+use serde::Deserialize;
 use serde_json::Value;
 
-pub(crate) const HEADER_SESSION_ID: &str = "mcp-session-id";
-pub(crate) const HEADER_PROTOCOL_VERSION: &str = "mcp-protocol-version";
-pub(crate) const HEADER_LAST_EVENT_ID: &str = "last-event-id";
-const HEADER_MCP_METHOD: &str = "mcp-method";
-const HEADER_MCP_NAME: &str = "mcp-name";
+// Header names as values, so lookups do not parse the name each time.
+pub(crate) const HEADER_SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+pub(crate) const HEADER_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+pub(crate) const HEADER_LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
+const HEADER_MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+const HEADER_MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 const HEADER_MCP_PARAM_PREFIX: &str = "Mcp-Param-";
 const JSON: &str = "application/json";
 const EVENT_STREAM: &str = "text/event-stream";
@@ -137,6 +139,34 @@ fn normalize_host(host: &str) -> String {
     host.trim_matches('[').trim_matches(']').to_ascii_lowercase()
 }
 
+/// `host[:port]` or `[v6][:port]` without allocating, for the common well-formed `Host`;
+/// `None` sends the value through the full authority parser.
+fn split_host(v: &str) -> Option<(&str, Option<u16>)> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']');
+    if v.is_empty() || !v.bytes().all(plain) {
+        return None;
+    }
+    let port = |p: &str| -> Option<Option<u16>> {
+        if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        p.parse().ok().map(Some)
+    };
+    if let Some(rest) = v.strip_prefix('[') {
+        let end = rest.find(']')?;
+        let (host, after) = (&rest[..end], &rest[end + 1..]);
+        return match after {
+            "" => Some((host, None)),
+            p => Some((host, port(p.strip_prefix(':')?)?)),
+        };
+    }
+    match v.rsplit_once(':') {
+        None if !v.contains(['[', ']']) => Some((v, None)),
+        Some((h, p)) if !h.is_empty() && !h.contains([':', '[', ']']) => Some((h, port(p)?)),
+        _ => None,
+    }
+}
+
 fn parse_origin(value: &str) -> Option<Origin> {
     let value = value.trim();
     if value.is_empty() {
@@ -196,20 +226,26 @@ impl Guard {
     /// `Host` (or `:authority`) must be allowed (else 403; unreadable: 400), and so must
     /// `Origin` when present (403).
     pub(crate) fn check(&self, uri: &http::Uri, headers: &HeaderMap) -> Result<(), Reject> {
+        let parsed;
         let (host, port) = match headers.get(header::HOST) {
             Some(h) => {
                 let s = h.to_str().map_err(|_| bad_request_text("Bad Request: Invalid Host header encoding"))?;
-                let a = http::uri::Authority::try_from(s)
-                    .map_err(|_| bad_request_text("Bad Request: Invalid Host header"))?;
-                (normalize_host(a.host()), a.port_u16())
+                match split_host(s) {
+                    Some(hp) => hp,
+                    None => {
+                        parsed = http::uri::Authority::try_from(s)
+                            .map_err(|_| bad_request_text("Bad Request: Invalid Host header"))?;
+                        (parsed.host().trim_matches('[').trim_matches(']'), parsed.port_u16())
+                    }
+                }
             }
             None => {
                 let a = uri.authority().ok_or_else(|| bad_request_text("Bad Request: missing Host header"))?;
-                (normalize_host(a.host()), a.port_u16())
+                (a.host().trim_matches('[').trim_matches(']'), a.port_u16())
             }
         };
-        let host_ok =
-            self.hosts.is_empty() || self.hosts.iter().any(|(h, p)| *h == host && p.is_none_or(|p| port == Some(p)));
+        let host_ok = self.hosts.is_empty()
+            || self.hosts.iter().any(|(h, p)| h.eq_ignore_ascii_case(host) && p.is_none_or(|p| port == Some(p)));
         if !host_ok {
             tracing::warn!(host, "rejected request with disallowed Host header (possible DNS rebinding attempt)");
             return Err(forbidden("Forbidden: Host header is not allowed"));
@@ -362,13 +398,48 @@ pub(crate) fn validate_header_matches_init_body(
     Ok(())
 }
 
+/// What a request's `_meta` says about its protocol version, read once.
+pub(crate) struct MetaFacts {
+    /// `io.modelcontextprotocol/protocolVersion`, when present and a string.
+    pub version: Option<ProtocolVersion>,
+    /// Whether `io.modelcontextprotocol/clientCapabilities` is present and well-formed.
+    pub capabilities: bool,
+}
+
+impl MetaFacts {
+    pub(crate) fn of(meta: &RequestMetaObject) -> MetaFacts {
+        let capabilities = meta
+            .get(crate::handler::CLIENT_CAPABILITIES_KEY)
+            .is_some_and(|v| rmcp::model::ClientCapabilities::deserialize(v).is_ok());
+        MetaFacts { version: meta.protocol_version(), capabilities }
+    }
+
+    /// The fields 2026-07-28 requires that are missing or malformed (rmcp's
+    /// `missing_required_keys`).
+    pub(crate) fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.version.is_none() {
+            missing.push("io.modelcontextprotocol/protocolVersion");
+        }
+        if !self.capabilities {
+            missing.push(crate::handler::CLIENT_CAPABILITIES_KEY);
+        }
+        missing
+    }
+
+    /// Whether the request carries everything 2026-07-28 requires.
+    pub(crate) fn complete(&self) -> bool {
+        self.version.is_some() && self.capabilities
+    }
+}
+
 /// What a request is, for the checks below.
 #[derive(Clone, Copy)]
 pub(crate) struct RequestInfo<'a> {
     pub id: &'a RequestId,
     pub initialize: bool,
     pub discover: bool,
-    pub meta: &'a RequestMetaObject,
+    pub meta: &'a MetaFacts,
 }
 
 /// A request naming its version in `_meta` must send the same `MCP-Protocol-Version` header
@@ -383,10 +454,10 @@ pub(crate) fn validate_request_protocol_version_meta(
         return Ok(());
     }
     let header_version = header_version(headers);
-    let Some(meta_version) = r.meta.protocol_version() else {
+    let Some(meta_version) = &r.meta.version else {
         let required = r.discover || header_version.is_some_and(|v| v >= ProtocolVersion::V_2026_07_28.as_str());
         if required {
-            let missing = r.meta.missing_required_keys(&ProtocolVersion::V_2026_07_28);
+            let missing = r.meta.missing();
             return Err(invalid_params(
                 Some(r.id.clone()),
                 format!(
@@ -422,7 +493,7 @@ pub(crate) fn is_legacy_request(
     request: Option<RequestInfo<'_>>,
     init_version: Option<&str>,
 ) -> Result<bool, Reject> {
-    let per_request_version = request.is_some_and(|r| r.meta.protocol_version().is_some());
+    let per_request_version = request.is_some_and(|r| r.meta.version.is_some());
     validate_protocol_version_header(headers, per_request_version)?;
     if let (Some(r), Some(v)) = (request, init_version) {
         validate_header_matches_init_body(headers, v, r.id)?;
@@ -431,13 +502,12 @@ pub(crate) fn is_legacy_request(
     if request.is_some_and(|r| r.initialize) {
         return Ok(true);
     }
-    let discover_lifecycle =
-        request.is_some_and(|r| r.meta.missing_required_keys(&ProtocolVersion::V_2026_07_28).is_empty());
-    let version = request
-        .and_then(|r| r.meta.protocol_version())
-        .or_else(|| header_version(headers).map(version_from_str))
-        .unwrap_or(ProtocolVersion::V_2025_03_26);
-    Ok(!discover_lifecycle && version.has_initialize())
+    let discover_lifecycle = request.is_some_and(|r| r.meta.complete());
+    let legacy = match request.and_then(|r| r.meta.version.as_ref()) {
+        Some(v) => v.has_initialize(),
+        None => header_version(headers).is_none_or(|v| version_from_str(v).has_initialize()),
+    };
+    Ok(!discover_lifecycle && legacy)
 }
 
 /// A version as named in a header (any string is a version; known ones are recognized).
@@ -472,13 +542,18 @@ pub(crate) fn name_key(method: &str) -> Option<&'static str> {
     }
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, String> {
+/// The single value of a header (`display` is its name in messages).
+fn header_str<'a>(
+    headers: &'a HeaderMap,
+    name: impl http::header::AsHeaderName,
+    display: &str,
+) -> Result<Option<&'a str>, String> {
     let mut values = headers.get_all(name).iter();
     let Some(v) = values.next() else { return Ok(None) };
     if values.next().is_some() {
-        return Err(format!("duplicate {name} header"));
+        return Err(format!("duplicate {display} header"));
     }
-    v.to_str().map(Some).map_err(|_| format!("{name} header contains invalid characters"))
+    v.to_str().map(Some).map_err(|_| format!("{display} header contains invalid characters"))
 }
 
 fn decode_header_value(value: &str) -> Option<String> {
@@ -537,7 +612,7 @@ pub(crate) fn validate_standard_headers(
     }
     let method = view.method;
     let reason = (|| -> Result<(), String> {
-        match header_str(headers, HEADER_MCP_METHOD)? {
+        match header_str(headers, HEADER_MCP_METHOD, "Mcp-Method")? {
             None => return Err("missing required Mcp-Method header".to_owned()),
             Some(v) if v != method => {
                 return Err(format!("Mcp-Method header `{v}` does not match body method `{method}`"));
@@ -545,7 +620,7 @@ pub(crate) fn validate_standard_headers(
             Some(_) => {}
         }
         if let Some(expected) = view.name.filter(|_| name_key(method).is_some()) {
-            match header_str(headers, HEADER_MCP_NAME)? {
+            match header_str(headers, HEADER_MCP_NAME, "Mcp-Name")? {
                 None => return Err(format!("missing required Mcp-Name header for `{method}`")),
                 Some(raw) => {
                     let decoded =
@@ -562,7 +637,7 @@ pub(crate) fn validate_standard_headers(
             for (path, header) in &annotations {
                 let prop = path.join(".");
                 let full = format!("{HEADER_MCP_PARAM_PREFIX}{header}");
-                let header_value = header_str(headers, &full)?;
+                let header_value = header_str(headers, full.as_str(), &full)?;
                 let arg = view.arguments.and_then(|a| {
                     let mut it = path.iter();
                     let first = a.get(it.next()?)?;
@@ -586,4 +661,44 @@ pub(crate) fn validate_standard_headers(
         Ok(())
     })();
     reason.map_err(|r| header_mismatch(id, r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_split_without_the_authority_parser_when_plain() {
+        assert_eq!(split_host("127.0.0.1:8080"), Some(("127.0.0.1", Some(8080))));
+        assert_eq!(split_host("localhost"), Some(("localhost", None)));
+        assert_eq!(split_host("[::1]:3000"), Some(("::1", Some(3000))));
+        assert_eq!(split_host("[::1]"), Some(("::1", None)));
+        for odd in ["", "a:b:c", "host:", "host:99999999", "[::1", "::1", "a b", "h:1x", "[::1]x"] {
+            assert_eq!(split_host(odd), None, "{odd}");
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")));
+        }
+        h
+    }
+
+    #[test]
+    fn the_guard_checks_host_then_origin() {
+        let g = Guard::new(Some(&["localhost".into(), "example.com:8443".into()]), &["http://localhost:*".into()]);
+        let uri = http::Uri::from_static("/mcp");
+        let status = |h: &[(&'static str, &str)]| g.check(&uri, &headers(h)).err().map(|r| r.status().as_u16());
+        assert_eq!(status(&[("host", "LOCALHOST:1234")]), None);
+        assert_eq!(status(&[("host", "example.com:8443")]), None);
+        assert_eq!(status(&[("host", "example.com:80")]), Some(403));
+        assert_eq!(status(&[("host", "evil.example")]), Some(403));
+        assert_eq!(status(&[("host", "a:b:c")]), Some(400));
+        assert_eq!(status(&[]), Some(400));
+        assert_eq!(status(&[("host", "localhost"), ("origin", "http://localhost:5173")]), None);
+        assert_eq!(status(&[("host", "localhost"), ("origin", "https://localhost:5173")]), Some(403));
+        assert_eq!(status(&[("host", "localhost"), ("origin", "garbage")]), Some(403));
+    }
 }

@@ -37,7 +37,6 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RunningService};
 use rmcp::{Peer, RoleServer, ServerHandler, Service};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use toolgate_tools::ToolOutput;
 
@@ -45,7 +44,7 @@ use crate::backend::{CallError, Caller, ToolCall};
 use crate::handler::{CLIENT_CAPABILITIES_KEY, Handler, Shared, call_error, page_index};
 use crate::notify::{EventSink, LogLevel, Notifier};
 use body::{CallFuture, SseBody};
-use checks::{Reject, RequestInfo, StandardView};
+use checks::{MetaFacts, Reject, RequestInfo, StandardView};
 use session::{SessionCall, SessionRef, Sessions};
 
 /// Settings of the lean engine, from [`HttpOptions`](crate::HttpOptions).
@@ -160,7 +159,7 @@ impl Lean {
             Box::new(checks::plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("fail to deserialize request body {e}")))
         })?;
         match incoming {
-            Incoming::Call { id, params } => self.tools_call(parts, id, params).await,
+            Incoming::Call { id, name, params } => self.tools_call(parts, id, name, params).await,
             Incoming::List { id, params } => self.tools_list(parts, id, params),
             Incoming::Other(msg) => self.other(parts, *msg).await,
         }
@@ -178,7 +177,7 @@ impl Lean {
             Kind::Request(r) => Some(r),
             _ => None,
         };
-        let per_request_version = request.is_some_and(|r| r.meta.protocol_version().is_some());
+        let per_request_version = request.is_some_and(|r| r.meta.version.is_some());
         let legacy = checks::is_legacy_request(headers, request, init_version)?;
         let params = |name: &str| self.shared.backend.tools(&Caller::default()).param_headers(name).cloned();
         if legacy {
@@ -195,7 +194,7 @@ impl Lean {
                 checks::validate_protocol_version_header(headers, per_request_version)?;
                 checks::validate_standard_headers(headers, view, params)?;
                 checks::validate_request_protocol_version_meta(headers, request)?;
-                return Ok(Route::Stateless { malformed: malformed(r.meta) });
+                return Ok(Route::Stateless { malformed: !r.meta.complete() });
             }
             checks::validate_standard_headers(headers, view, params)?;
             return match (request, init_version) {
@@ -213,7 +212,7 @@ impl Lean {
         checks::validate_standard_headers(headers, view, params)?;
         checks::validate_request_protocol_version_meta(headers, request)?;
         match kind {
-            Kind::Request(r) => Ok(Route::Stateless { malformed: malformed(r.meta) }),
+            Kind::Request(r) => Ok(Route::Stateless { malformed: !r.meta.complete() }),
             Kind::Notification => Ok(Route::Accepted),
             Kind::Response => Err(Box::new(checks::jsonrpc_error(
                 StatusCode::BAD_REQUEST,
@@ -229,30 +228,29 @@ impl Lean {
     fn versions(
         &self,
         headers: &http::HeaderMap,
-        meta: &RequestMetaObject,
+        facts: &MetaFacts,
         session: Option<&SessionRef>,
         discover: bool,
     ) -> Result<Versions, ErrorData> {
-        let requested = meta.protocol_version();
-        let protocol = requested
-            .clone()
-            .or_else(|| session.map(|s| s.protocol.clone()))
-            .or_else(|| checks::header_version(headers).map(checks::version_from_str));
-        if let Some(r) = &requested {
+        let requested = facts.version.as_ref();
+        let fallback = || {
+            session
+                .map(|s| s.protocol.clone())
+                .or_else(|| checks::header_version(headers).map(checks::version_from_str))
+        };
+        let protocol = requested.cloned().or_else(fallback);
+        if let Some(r) = requested {
             let supported = ServerHandler::supported_protocol_versions(&self.handler);
             if !supported.contains(r) {
                 return Err(ErrorData::unsupported_protocol_version(r.clone(), &supported));
             }
         }
-        let requires_meta = discover || requested.as_ref().is_some_and(|v| v.as_str() >= modern().as_str());
-        if requires_meta {
-            let missing = meta.missing_required_keys(&ProtocolVersion::V_2026_07_28);
-            if !missing.is_empty() {
-                return Err(ErrorData::invalid_params(
-                    format!("request _meta is missing or has malformed required fields: {}", missing.join(", ")),
-                    None,
-                ));
-            }
+        let requires_meta = discover || requested.is_some_and(|v| v.as_str() >= modern().as_str());
+        if requires_meta && !facts.complete() {
+            return Err(ErrorData::invalid_params(
+                format!("request _meta is missing or has malformed required fields: {}", facts.missing().join(", ")),
+                None,
+            ));
         }
         let is_2026 = protocol.as_ref().is_some_and(|v| v.as_str() >= modern().as_str());
         let legacy_request = !requires_meta && protocol.as_ref().is_none_or(ProtocolVersion::has_initialize);
@@ -287,11 +285,14 @@ impl Lean {
 
     /// The capabilities the client declared: the request's own (2026-07-28 `_meta`, as sent),
     /// else the session's.
-    fn capabilities(meta: &mut RequestMetaObject, session: Option<&SessionRef>) -> Option<Arc<Map<String, Value>>> {
-        let usable = meta
-            .get(CLIENT_CAPABILITIES_KEY)
-            .is_some_and(|v| v.is_object() && rmcp::model::ClientCapabilities::deserialize(v).is_ok());
-        if usable && let Some(Value::Object(m)) = meta.remove(CLIENT_CAPABILITIES_KEY) {
+    fn capabilities(
+        meta: &mut RequestMetaObject,
+        facts: &MetaFacts,
+        session: Option<&SessionRef>,
+    ) -> Option<Arc<Map<String, Value>>> {
+        if facts.capabilities
+            && let Some(Value::Object(m)) = meta.remove(CLIENT_CAPABILITIES_KEY)
+        {
             return Some(Arc::new(m));
         }
         session.and_then(|s| s.capabilities.clone())
@@ -299,19 +300,20 @@ impl Lean {
 
     // ---- tools/call ----------------------------------------------------------------------------
 
-    async fn tools_call(&self, parts: Parts, id: RequestId, p: CallParams) -> Result<Response, Reject> {
+    async fn tools_call(&self, parts: Parts, id: RequestId, name: String, p: HotParams) -> Result<Response, Reject> {
         let mut meta = RequestMetaObject(MetaObject(p.meta.unwrap_or_default()));
-        let info = RequestInfo { id: &id, initialize: false, discover: false, meta: &meta };
+        let facts = MetaFacts::of(&meta);
+        let info = RequestInfo { id: &id, initialize: false, discover: false, meta: &facts };
         let view = StandardView {
             response: false,
             id: Some(&id),
             initialize: false,
             method: "tools/call",
-            name: Some(&p.name),
+            name: Some(&name),
             arguments: p.arguments.as_ref(),
         };
         let (session, stateless) = split(self.route(&parts.headers, Kind::Request(info), None, &view)?)?;
-        let v = match self.versions(&parts.headers, &meta, session.as_ref(), false) {
+        let v = match self.versions(&parts.headers, &facts, session.as_ref(), false) {
             Ok(v) => v,
             Err(e) => return Ok(self.error(id, e, stateless)),
         };
@@ -322,14 +324,14 @@ impl Lean {
             session.as_ref().and_then(|s| s.log_level())
         };
         let progress = meta.get_progress_token();
-        let capabilities = Lean::capabilities(&mut meta, session.as_ref());
+        let capabilities = Lean::capabilities(&mut meta, &facts, session.as_ref());
         let caller = Caller { http: Some(Arc::new(parts)), client_capabilities: capabilities };
         let sink = Notifier::would_send(&progress, &log_level).then(EventSink::new);
         let notifier = match &sink {
             Some(s) => Notifier::to_stream(s.clone(), progress, log_level),
             None => Notifier::none(),
         };
-        let fut = self.shared.backend.call(ToolCall { name: p.name, arguments: p.arguments, caller, notifier });
+        let fut = self.shared.backend.call(ToolCall { name, arguments: p.arguments, caller, notifier });
         let mut call = match session {
             Some(s) => CallFuture::Session(Some(SessionCall::new(s, id.clone(), fut))),
             None => CallFuture::Plain(fut),
@@ -393,9 +395,10 @@ impl Lean {
 
     // ---- tools/list ----------------------------------------------------------------------------
 
-    fn tools_list(&self, parts: Parts, id: RequestId, p: ListParams) -> Result<Response, Reject> {
+    fn tools_list(&self, parts: Parts, id: RequestId, p: HotParams) -> Result<Response, Reject> {
         let mut meta = RequestMetaObject(MetaObject(p.meta.unwrap_or_default()));
-        let info = RequestInfo { id: &id, initialize: false, discover: false, meta: &meta };
+        let facts = MetaFacts::of(&meta);
+        let info = RequestInfo { id: &id, initialize: false, discover: false, meta: &facts };
         let view = StandardView {
             response: false,
             id: Some(&id),
@@ -405,13 +408,13 @@ impl Lean {
             arguments: None,
         };
         let (session, stateless) = split(self.route(&parts.headers, Kind::Request(info), None, &view)?)?;
-        let v = match self.versions(&parts.headers, &meta, session.as_ref(), false) {
+        let v = match self.versions(&parts.headers, &facts, session.as_ref(), false) {
             Ok(v) => v,
             Err(e) => return Ok(self.error(id, e, stateless)),
         };
         let caller = Caller {
             http: Some(Arc::new(parts)),
-            client_capabilities: Lean::capabilities(&mut meta, session.as_ref()),
+            client_capabilities: Lean::capabilities(&mut meta, &facts, session.as_ref()),
         };
         drop(session);
         let list = self.shared.backend.tools(&caller);
@@ -468,11 +471,12 @@ impl Lean {
                     ClientRequest::InitializeRequest(i) => Some(i.params.protocol_version.as_str().to_owned()),
                     _ => None,
                 };
+                let facts = MetaFacts::of(request.get_meta());
                 let info = RequestInfo {
                     id: &id,
                     initialize: init_version.is_some(),
                     discover: matches!(request, ClientRequest::DiscoverRequest(_)),
-                    meta: request.get_meta(),
+                    meta: &facts,
                 };
                 let view = StandardView {
                     response: false,
@@ -483,7 +487,7 @@ impl Lean {
                     arguments,
                 };
                 let route = self.route(&parts.headers, Kind::Request(info), init_version.as_deref(), &view)?;
-                Ok(self.request(parts, id, request, route).await)
+                Ok(self.request(parts, id, request, facts, route).await)
             }
             JsonRpcMessage::Notification(n) => {
                 let view = StandardView { response: false, id: None, initialize: false, method, name, arguments };
@@ -507,7 +511,14 @@ impl Lean {
         }
     }
 
-    async fn request(&self, parts: Parts, id: RequestId, mut request: ClientRequest, route: Route) -> Response {
+    async fn request(
+        &self,
+        parts: Parts,
+        id: RequestId,
+        mut request: ClientRequest,
+        facts: MetaFacts,
+        route: Route,
+    ) -> Response {
         let meta = std::mem::take(request.get_meta_mut());
         let extensions = std::mem::take(request.extensions_mut());
         let (session, stateless) = match route {
@@ -525,7 +536,7 @@ impl Lean {
             // `initialize` again in a live session: answered; nothing else changes.
             ClientRequest::InitializeRequest(init) => self.initialize(id, init.params, false, stateless),
             ClientRequest::SetLevelRequest(set) => {
-                let v = match self.versions(&parts.headers, &meta, session.as_ref(), false) {
+                let v = match self.versions(&parts.headers, &facts, session.as_ref(), false) {
                     Ok(v) => v,
                     Err(e) => return self.error(id, e, stateless),
                 };
@@ -540,7 +551,7 @@ impl Lean {
                 self.result(id, ServerResult::empty(()))
             }
             ClientRequest::SubscriptionsListenRequest(listen) => {
-                self.listen(&parts.headers, id, &meta, listen.params.notifications, session.as_ref(), stateless)
+                self.listen(&parts.headers, id, &facts, listen.params.notifications, session.as_ref(), stateless)
             }
             request => {
                 drop(session);
@@ -596,12 +607,12 @@ impl Lean {
         &self,
         headers: &http::HeaderMap,
         id: RequestId,
-        meta: &RequestMetaObject,
+        facts: &MetaFacts,
         requested: rmcp::model::SubscriptionFilter,
         session: Option<&SessionRef>,
         stateless: Option<bool>,
     ) -> Response {
-        let v = match self.versions(headers, meta, session, false) {
+        let v = match self.versions(headers, facts, session, false) {
             Ok(v) => v,
             Err(e) => return self.error(id, e, stateless),
         };
@@ -681,10 +692,6 @@ fn modern() -> ProtocolVersion {
     ProtocolVersion::V_2026_07_28
 }
 
-fn malformed(meta: &RequestMetaObject) -> bool {
-    !meta.missing_required_keys(&ProtocolVersion::V_2026_07_28).is_empty()
-}
-
 /// The reply to a legacy call cancelled before it answered: an event stream that ends without
 /// a message (the client sent `notifications/cancelled` and expects no response).
 fn cancelled_reply() -> Response {
@@ -759,7 +766,8 @@ impl Finish {
 
 // ---- parsing -----------------------------------------------------------------------------------
 
-/// A JSON-RPC message, looked at only as far as routing needs.
+/// A JSON-RPC message, looked at only as far as routing needs, with the parameters of the
+/// hot methods read in the same pass.
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(borrow, default)]
@@ -768,25 +776,21 @@ struct Envelope<'a> {
     id: Option<RequestId>,
     #[serde(borrow, default)]
     method: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    params: Option<&'a RawValue>,
+    #[serde(default)]
+    params: Option<HotParams>,
     #[serde(default)]
     result: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     error: Option<serde::de::IgnoredAny>,
 }
 
-#[derive(Deserialize)]
-struct CallParams {
-    name: String,
+/// The parameters of `tools/call` (`name`, `arguments`) and `tools/list` (`cursor`).
+#[derive(Deserialize, Default)]
+struct HotParams {
+    #[serde(default)]
+    name: Option<String>,
     #[serde(default)]
     arguments: Option<Map<String, Value>>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<Map<String, Value>>,
-}
-
-#[derive(Deserialize, Default)]
-struct ListParams {
     #[serde(default)]
     cursor: Option<String>,
     #[serde(rename = "_meta", default)]
@@ -794,8 +798,8 @@ struct ListParams {
 }
 
 enum Incoming {
-    Call { id: RequestId, params: CallParams },
-    List { id: RequestId, params: ListParams },
+    Call { id: RequestId, name: String, params: HotParams },
+    List { id: RequestId, params: HotParams },
     Other(Box<ClientJsonRpcMessage>),
 }
 
@@ -809,17 +813,11 @@ fn parse(bytes: &[u8]) -> Result<Incoming, serde_json::Error> {
         && let Some(id) = env.id
     {
         match (env.method.as_deref(), env.params) {
-            (Some("tools/call"), Some(p)) => {
-                if let Ok(params) = serde_json::from_str::<CallParams>(p.get()) {
-                    return Ok(Incoming::Call { id, params });
-                }
+            (Some("tools/call"), Some(mut params)) if params.name.is_some() => {
+                let name = params.name.take().unwrap_or_default();
+                return Ok(Incoming::Call { id, name, params });
             }
-            (Some("tools/list"), None) => return Ok(Incoming::List { id, params: ListParams::default() }),
-            (Some("tools/list"), Some(p)) => {
-                if let Ok(params) = serde_json::from_str::<ListParams>(p.get()) {
-                    return Ok(Incoming::List { id, params });
-                }
-            }
+            (Some("tools/list"), params) => return Ok(Incoming::List { id, params: params.unwrap_or_default() }),
             _ => {}
         }
     }
