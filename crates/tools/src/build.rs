@@ -440,9 +440,8 @@ fn merge_object(
     if depth > 16 {
         return None;
     }
-    let resolved = api.schemas.resolve(schema);
-    let viewed = api.schemas.view(resolved, View::Input);
-    let m = viewed.as_object()?;
+    // The input view of the schema, without copying more than its properties.
+    let m = api.schemas.resolve(schema).as_object()?;
     if ["oneOf", "anyOf", "not", "if", "$ref", "patternProperties"].iter().any(|k| m.contains_key(*k)) {
         return None;
     }
@@ -460,13 +459,18 @@ fn merge_object(
             merge_object(api, p, props, required, depth + 1)?;
         }
     }
+    let mut hidden = Vec::new();
     if let Some(Value::Object(own)) = m.get("properties") {
         for (k, v) in own {
-            props.insert(k.clone(), v.clone());
+            if api.schemas.hides(v, View::Input) {
+                hidden.push(k.as_str());
+            } else {
+                props.insert(k.clone(), api.schemas.view(v, View::Input));
+            }
         }
     }
     if let Some(Value::Array(r)) = m.get("required") {
-        required.extend(r.iter().filter_map(Value::as_str).map(str::to_owned));
+        required.extend(r.iter().filter_map(Value::as_str).filter(|r| !hidden.contains(r)).map(str::to_owned));
     }
     if m.get("allOf").is_none() && m.get("properties").is_none() && m.get("type").is_none() {
         return None;
@@ -503,10 +507,11 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
         && let Some(media) = pick_media(&rb.content)
     {
         content_type = Some(media.media_type.split(';').next().unwrap_or("").trim().to_owned());
-        let schema = media.schema.clone().unwrap_or_else(|| json!({}));
+        let empty = json!({});
+        let schema = media.schema.as_ref().unwrap_or(&empty);
         let kind = body_kind(&media.media_type);
         let flat = match kind {
-            BodyKind::Json | BodyKind::Form | BodyKind::Multipart => flatten(api, &schema),
+            BodyKind::Json | BodyKind::Form | BodyKind::Multipart => flatten(api, schema),
             _ => None,
         };
         match (kind, flat) {
@@ -550,7 +555,7 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
                 };
             }
             (BodyKind::Json, None) => {
-                let mut s = api.schemas.view(&schema, View::Input);
+                let mut s = api.schemas.view(schema, View::Input);
                 describe(&mut s, rb.description.as_deref().or(Some("The request body")));
                 taken.insert("body".into());
                 body_args.push("body".into());
@@ -681,7 +686,7 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
         root.insert("required".into(), json!(required));
     }
     root.insert("additionalProperties".into(), Value::Bool(false));
-    let bundled = api.schemas.bundle(&Value::Object(root), View::Input);
+    let bundled = api.schemas.bundle_owned(Value::Object(root), View::Input);
     let method = http::Method::from_bytes(op.method.as_str().as_bytes())
         .map_err(|_| format!("`{}` is not a valid HTTP method", op.method))?;
     let accept = success_media(op).map(|m| m.iter().map(|m| m.media_type.as_str()).collect::<Vec<_>>().join(", "));
@@ -985,62 +990,70 @@ fn allow_escape(schema: &mut Value) {
 
 /// The tolerant form of an output schema (see [`OutputSchemas::Tolerant`]).
 pub(crate) fn tolerate(v: &mut Value, depth: usize) {
-    const DROP: &[&str] = &[
-        "required",
-        "enum",
-        "const",
-        "pattern",
-        "format",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "minLength",
-        "maxLength",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "minProperties",
-        "maxProperties",
-        "dependentRequired",
-        "propertyNames",
-        "not",
-        "contains",
-        "minContains",
-        "maxContains",
-        "if",
-        "then",
-        "else",
-        "unevaluatedProperties",
-        "unevaluatedItems",
-        "contentSchema",
-    ];
     if depth > 64 {
         return;
     }
     match v {
         Value::Bool(false) => *v = Value::Bool(true),
         Value::Object(m) => {
-            for k in DROP {
-                m.shift_remove(*k);
-            }
-            if m.get("additionalProperties") == Some(&Value::Bool(false)) {
-                m.shift_remove("additionalProperties");
-            }
-            if let Some(one) = m.shift_remove("oneOf") {
-                m.insert("anyOf".into(), one);
-            }
-            match m.get_mut("type") {
-                Some(Value::String(t)) if t != "null" => {
-                    let t = std::mem::take(t);
-                    m.insert("type".into(), json!([t, "null"]));
+            // One pass over the keys: looking each dropped keyword up would hash it.
+            let mut one_of = false;
+            m.retain(|k, v| match k.as_str() {
+                "required"
+                | "enum"
+                | "const"
+                | "pattern"
+                | "format"
+                | "minimum"
+                | "maximum"
+                | "exclusiveMinimum"
+                | "exclusiveMaximum"
+                | "multipleOf"
+                | "minLength"
+                | "maxLength"
+                | "minItems"
+                | "maxItems"
+                | "uniqueItems"
+                | "minProperties"
+                | "maxProperties"
+                | "dependentRequired"
+                | "propertyNames"
+                | "not"
+                | "contains"
+                | "minContains"
+                | "maxContains"
+                | "if"
+                | "then"
+                | "else"
+                | "unevaluatedProperties"
+                | "unevaluatedItems"
+                | "contentSchema" => false,
+                "additionalProperties" => *v != Value::Bool(false),
+                "oneOf" => {
+                    one_of = true;
+                    true
                 }
-                Some(Value::Array(ts)) if !ts.iter().any(|t| t == "null") => ts.push(json!("null")),
-                _ => {}
-            }
-            if let Some(Value::Object(d)) = m.get_mut("discriminator") {
-                d.shift_remove("mapping");
+                "type" => {
+                    match v {
+                        Value::String(t) if t != "null" => {
+                            let t = std::mem::take(t);
+                            *v = json!([t, "null"]);
+                        }
+                        Value::Array(ts) if !ts.iter().any(|t| t == "null") => ts.push(json!("null")),
+                        _ => {}
+                    }
+                    true
+                }
+                "discriminator" => {
+                    if let Value::Object(d) = v {
+                        d.shift_remove("mapping");
+                    }
+                    true
+                }
+                _ => true,
+            });
+            if one_of && let Some(one) = m.shift_remove("oneOf") {
+                m.insert("anyOf".into(), one);
             }
             toolgate_openapi::for_each_subschema(m, |s| tolerate(s, depth + 1));
         }
