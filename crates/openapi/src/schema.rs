@@ -131,19 +131,29 @@ impl Schemas {
 
     /// Applies a view to one schema, without bundling.
     pub fn view(&self, schema: &Value, view: View) -> Value {
-        let mut out = schema.clone();
+        self.view_owned(schema.clone(), view)
+    }
+
+    /// [`Schemas::view`] of a schema given by value: the view is applied to it, not to a copy.
+    pub fn view_owned(&self, mut schema: Value, view: View) -> Value {
         if let Some(flag) = view.flag() {
-            self.strip(&mut out, flag, 0);
+            self.strip(&mut schema, flag, 0);
         }
-        out
+        schema
     }
 
     /// A self-contained copy of `root` for one side of a call: the view applied, and every
     /// definition it (transitively) references placed under `$defs`, and nothing else.
     pub fn bundle(&self, root: &Value, view: View) -> Value {
+        self.bundle_owned(root.clone(), view)
+    }
+
+    /// [`Schemas::bundle`] of a schema given by value: it becomes the bundle's root, not a copy
+    /// of it.
+    pub fn bundle_owned(&self, root: Value, view: View) -> Value {
         let mut root = match root {
             Value::Bool(true) => json!({}),
-            other => self.view(other, view),
+            other => self.view_owned(other, view),
         };
         let closure = self.closure(&root);
         if closure.is_empty() {
@@ -193,6 +203,12 @@ impl Schemas {
         out
     }
 
+    /// Whether a view leaves a property with this schema out of its object (an input leaves
+    /// `readOnly` properties out, an output `writeOnly` ones), as [`Schemas::view`] does.
+    pub fn hides(&self, property: &Value, view: View) -> bool {
+        view.flag().is_some_and(|flag| self.flagged(property, flag))
+    }
+
     /// Names of every definition `schema` uses, directly or not, in a stable order.
     pub fn dependencies(&self, schema: &Value) -> Vec<&str> {
         self.closure(schema).into_iter().map(|i| self.defs[i].name.as_str()).collect()
@@ -202,11 +218,13 @@ impl Schemas {
         let Some(map) = schema.as_object() else {
             return false;
         };
-        if map.get(flag) == Some(&Value::Bool(true)) {
+        if field(map, flag) == Some(&Value::Bool(true)) {
             return true;
         }
-        match map.get("$ref") {
-            Some(Value::String(r)) => self.get_ref(r).is_some_and(|d| d.schema.get(flag) == Some(&Value::Bool(true))),
+        match field(map, "$ref") {
+            Some(Value::String(r)) => self
+                .get_ref(r)
+                .is_some_and(|d| d.schema.as_object().and_then(|m| field(m, flag)) == Some(&Value::Bool(true))),
             _ => false,
         }
     }
@@ -217,7 +235,7 @@ impl Schemas {
         }
         let Value::Object(map) = v else { return };
         let mut removed = Vec::new();
-        if let Some(Value::Object(props)) = map.get("properties") {
+        if let Some(Value::Object(props)) = field(map, "properties") {
             removed = props.iter().filter(|(_, s)| self.flagged(s, flag)).map(|(k, _)| k.clone()).collect();
         }
         if !removed.is_empty() {
@@ -242,6 +260,11 @@ impl View {
             View::Output => Some("writeOnly"),
         }
     }
+}
+
+/// `map.get(key)`, by a look at each key when the map is small: hashing the key costs more.
+fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 8 { map.iter().find_map(|(k, v)| (k == key).then_some(v)) } else { map.get(key) }
 }
 
 fn is_annotation(k: &str) -> bool {
