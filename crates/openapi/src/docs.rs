@@ -205,6 +205,11 @@ impl DocSet {
     /// Resolves a `$ref` string found in document `from` to a location.
     /// `at` is where the `$ref` was found (for the error).
     pub fn target(&self, at: &Loc, reference: &str) -> Result<Loc, Problem> {
+        self.resolve(at, reference).map(|(loc, _)| loc)
+    }
+
+    /// [`DocSet::target`] and the value there.
+    pub fn resolve(&self, at: &Loc, reference: &str) -> Result<(Loc, &Value), Problem> {
         let (file, fragment) = match reference.split_once('#') {
             Some((f, frag)) => (f, frag),
             None => (reference, ""),
@@ -235,10 +240,10 @@ impl DocSet {
             ));
         }
         let loc = Loc::new(doc, ptr);
-        if self.value(&loc).is_none() {
-            return Err(self.problem(at, ProblemKind::DanglingRef, format!("$ref `{reference}` points to nothing")));
+        match self.value(&loc) {
+            Some(v) => Ok((loc, v)),
+            None => Err(self.problem(at, ProblemKind::DanglingRef, format!("$ref `{reference}` points to nothing"))),
         }
-        Ok(loc)
     }
 
     fn external_refused(&self, at: &Loc, reference: &str) -> Problem {

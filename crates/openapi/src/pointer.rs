@@ -22,9 +22,18 @@ pub fn unescape(token: &str) -> String {
 pub fn join(pointer: &str, token: &str) -> String {
     let mut s = String::with_capacity(pointer.len() + token.len() + 1);
     s.push_str(pointer);
-    s.push('/');
-    s.push_str(&escape(token));
+    push(&mut s, token);
     s
+}
+
+/// Appends `/` and a token, escaped, to a pointer.
+pub(crate) fn push(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    if token.contains(['~', '/']) {
+        pointer.push_str(&escape(token));
+    } else {
+        pointer.push_str(token);
+    }
 }
 
 /// Resolves `pointer` (already percent-decoded, e.g. `/components/schemas/Pet`) inside `root`.
@@ -35,9 +44,15 @@ pub fn resolve<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     let rest = pointer.strip_prefix('/')?;
     let mut cur = root;
     for raw in rest.split('/') {
-        let token = unescape(raw);
+        let unescaped;
+        let token = if raw.contains('~') {
+            unescaped = unescape(raw);
+            unescaped.as_str()
+        } else {
+            raw
+        };
         cur = match cur {
-            Value::Object(map) => map.get(&token)?,
+            Value::Object(map) => map.get(token)?,
             Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
             _ => return None,
         };

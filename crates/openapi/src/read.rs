@@ -116,7 +116,7 @@ pub(crate) fn deref<'d>(docs: &'d DocSet, loc: Loc, v: &'d Value) -> Result<(Loc
         if chain.is_empty() {
             description = v.get("description").and_then(Value::as_str).map(str::to_owned);
         }
-        let target = docs.target(&loc, r)?;
+        let (target, found) = docs.resolve(&loc, r)?;
         chain.push(loc);
         if chain.contains(&target) {
             let names: Vec<String> =
@@ -126,7 +126,7 @@ pub(crate) fn deref<'d>(docs: &'d DocSet, loc: Loc, v: &'d Value) -> Result<(Loc
         if chain.len() > 64 {
             return Err(docs.problem(&start, ProblemKind::RefCycle, "more than 64 chained references"));
         }
-        v = docs.value(&target).unwrap_or(&Value::Null);
+        v = found;
         loc = target;
     }
     Ok((loc, v, description))

@@ -843,6 +843,7 @@ impl<'d> Builder<'d> {
         st: &mut ObjState,
     ) -> Result<bool, Problem> {
         Ok(match k {
+            "type" if value.as_str().is_some_and(|t| TYPES.contains(&t)) => true,
             "type" => match self.norm_type(value, doc, ptr, &mut Map::new()) {
                 Some(t) => {
                     *value = t;
@@ -890,6 +891,8 @@ impl<'d> Builder<'d> {
             }
             "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties" | "minContains"
             | "maxContains" => match value.as_f64() {
+                // An integer that a float holds exactly is kept as it is.
+                _ if value.as_u64().is_some_and(|n| n < 1 << 53) => true,
                 Some(n) if n >= 0.0 && n.fract() == 0.0 => {
                     *value = json!(n as u64);
                     true
@@ -933,8 +936,7 @@ impl<'d> Builder<'d> {
     ) -> Result<(), Problem> {
         let len = ptr.len();
         for t in tokens {
-            ptr.push('/');
-            ptr.push_str(&pointer::escape(t));
+            pointer::push(ptr, t);
         }
         let r = self.norm_mut(v, doc, ptr, depth + 1);
         ptr.truncate(len);
@@ -958,8 +960,7 @@ impl<'d> Builder<'d> {
     ) -> Result<Value, Problem> {
         let len = ptr.len();
         for t in tokens {
-            ptr.push('/');
-            ptr.push_str(&pointer::escape(t));
+            pointer::push(ptr, t);
         }
         let r = self.norm(v, doc, ptr, depth + 1);
         ptr.truncate(len);
@@ -1256,12 +1257,12 @@ fn close_object(out: &mut Map<String, Value>, st: ObjState) {
     if let Some(ex) = st.example {
         out.entry("examples").or_insert_with(|| Value::Array(vec![ex]));
     }
-    let is_array = match out.get("type") {
+    let is_array = match field(out, "type") {
         Some(Value::String(t)) => t == "array",
         Some(Value::Array(ts)) => ts.iter().any(|t| t == "array"),
         _ => false,
     };
-    if is_array && !out.contains_key("items") && !out.contains_key("prefixItems") {
+    if is_array && field(out, "items").is_none() && field(out, "prefixItems").is_none() {
         out.insert("items".into(), json!({}));
     }
     if st.nullable {
@@ -1282,14 +1283,15 @@ fn renames(k: &str, v: &Value) -> bool {
 
 /// Keeps the names of a `required` list, each once, in order.
 fn unique_names(names: &mut Vec<Value>) {
-    let mut i = 0;
-    while i < names.len() {
-        if names[i].is_string() && !names[..i].contains(&names[i]) {
-            i += 1;
-        } else {
-            names.remove(i);
-        }
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(names.len());
+        names.iter().map(|v| v.as_str().is_some_and(|s| seen.insert(s))).collect()
+    };
+    if keep.iter().all(|k| *k) {
+        return;
     }
+    let mut keep = keep.into_iter();
+    names.retain(|_| keep.next().unwrap_or(false));
 }
 
 /// Keeps each value of an `enum` once, in order.
