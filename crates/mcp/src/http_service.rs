@@ -14,14 +14,17 @@ use crate::handler::{Handler, Shared};
 use crate::lean::{Lean, LeanConfig};
 use crate::ws::WsConfig;
 
-/// Which implementation serves Streamable HTTP.
+/// Which implementation serves Streamable HTTP. Both answer the same requests the same way
+/// (status codes, messages, both eras); they differ in cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
-    /// toolgate's own: requests parsed once and answered in the connection's task, `tools/list`
-    /// pages serialized once, legacy sessions kept as table rows.
+    /// toolgate's own (the default): each request parsed once and answered in the connection's
+    /// task, no task or channel per request, `tools/list` pages serialized once, a legacy
+    /// session kept as a table row while idle (a few hundred bytes).
     Lean,
-    /// rmcp's `StreamableHttpService` (a session task and channels per legacy session, a
-    /// service loop per 2026-07-28 request). Kept for comparison.
+    /// rmcp's `StreamableHttpService`: a service loop, tasks and channels per 2026-07-28 request,
+    /// a task and four channels per legacy session (about 55 KB each). Kept for comparison and
+    /// as a fallback (`TOOLGATE_HTTP_ENGINE=rmcp`).
     Rmcp,
 }
 
@@ -47,7 +50,8 @@ pub struct HttpOptions {
     /// `Origin` always pass. Default: loopback origins on any port.
     pub allowed_origins: Vec<String>,
     /// Answer plain requests with `application/json` (falling back to SSE when a call sends
-    /// notifications first). Applies to 2026-07-28 requests; legacy sessions always use SSE.
+    /// notifications first). The lean engine applies it to both eras; rmcp's only to 2026-07-28
+    /// requests (its legacy sessions always answer with SSE).
     pub json_response: bool,
     /// Keep-alive comment interval on SSE streams; also how often an idle WebSocket is pinged.
     pub sse_keep_alive: Option<Duration>,
@@ -55,7 +59,7 @@ pub struct HttpOptions {
     /// connection is closed with 1009 above).
     pub max_body_bytes: usize,
     /// Which implementation serves the endpoint. Default: `TOOLGATE_HTTP_ENGINE` if set, else
-    /// [`Engine::Rmcp`].
+    /// [`Engine::Lean`].
     pub engine: Engine,
     /// A legacy session unused this long (no request, no open GET stream) is ended
     /// (lean engine; rmcp's own is 5 minutes). `None`: never.
@@ -79,7 +83,7 @@ impl Default for HttpOptions {
             json_response: true,
             sse_keep_alive: Some(Duration::from_secs(15)),
             max_body_bytes: 4 * 1024 * 1024,
-            engine: Engine::from_env().unwrap_or(Engine::Rmcp),
+            engine: Engine::from_env().unwrap_or(Engine::Lean),
             session_idle_timeout: Some(Duration::from_secs(300)),
         }
     }

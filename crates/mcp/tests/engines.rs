@@ -484,3 +484,33 @@ async fn sessions_end_on_delete_in_both_engines() {
         assert_eq!(after.status, 404, "{engine:?}: {after:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_lean_sessions_expire_unless_a_stream_is_open() {
+    let http = HttpOptions {
+        engine: Engine::Lean,
+        session_idle_timeout: Some(Duration::from_millis(300)),
+        ..HttpOptions::default()
+    };
+    let mcp = McpHttp::new(TestBackend::new(), ServerOptions::default(), http);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+    tokio::spawn(toolgate_mcp::serve(listener, mcp.router("/mcp"), std::future::pending()));
+
+    let idle = session(&url, json!({})).await;
+    let streaming = session(&url, json!({})).await;
+    let get = reqwest::Client::new()
+        .get(&url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &streaming)
+        .header("mcp-protocol-version", LEGACY)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(get.status(), 200);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let list = Probe::legacy("tools/list", json!({}));
+    assert_eq!(send(&url, &idle, &list).await.status, 404, "the idle session expired");
+    assert_eq!(send(&url, &streaming, &list).await.status, 200, "a session with an open GET stream stays");
+    drop(get);
+}
