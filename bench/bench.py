@@ -14,6 +14,9 @@ Environment knobs:
   BIN_DIR                 where toolgate and shop-rest are (run.sh copies them to .cache/bin)
   GITHUB_DOC              GitHub's api.github.com.json (run.sh unpacks it into .cache)
   OUT=RESULTS             output name in bench/ (OUT.md, OUT.json)
+  AB=1                    also measure toolgate with rmcp's Streamable HTTP engine
+                          (TOOLGATE_HTTP_ENGINE=rmcp): the toolgate_inproc_rmcp row, and the rmcp
+                          engine's idle sessions and GitHub tools/list; AB=0 skips them
 """
 from __future__ import annotations
 
@@ -63,6 +66,8 @@ TOOLGATE = os.path.join(BIN_DIR, "toolgate")
 SHOP_REST = os.path.join(BIN_DIR, "shop-rest")
 GITHUB_DOC = env("GITHUB_DOC", os.path.join(HERE, ".cache", "octokit-openapi", "generated", "api.github.com.json"))
 OUT = env("OUT", "RESULTS")
+AB = env("AB", "1") == "1"
+RMCP_ENGINE = {"TOOLGATE_HTTP_ENGINE": "rmcp"}
 ONLY = [x for x in env("ONLY", "").split(",") if x]
 
 TOOL_ARGS = {
@@ -91,6 +96,7 @@ class Server:
     list_eras: tuple = ("legacy",)   # eras in which tools/list is loaded
     upstream: "Server | None" = None
     cwd: str = PY_DIR
+    env: dict = field(default_factory=dict)   # extra environment of the server process
 
 
 def port_url(port, path=""):
@@ -107,6 +113,10 @@ def servers() -> list[Server]:
         Server("toolgate_inproc", [TOOLGATE, "demo", "--listen", "127.0.0.1:18012"], port_url(18012, "/mcp"), "mcp",
                "`toolgate demo`: the shop's axum router served as MCP in process",
                eras=("legacy", "modern"), list_eras=("legacy", "modern")),
+        Server("toolgate_inproc_rmcp", [TOOLGATE, "demo", "--listen", "127.0.0.1:18019"], port_url(18019, "/mcp"),
+               "mcp", "the same `toolgate demo` on rmcp's Streamable HTTP engine (`TOOLGATE_HTTP_ENGINE=rmcp`), "
+               "for the A/B of the two engines", eras=("legacy", "modern"), list_eras=("legacy", "modern"),
+               env=RMCP_ENGINE),
         Server("gw_axum", [TOOLGATE, "serve", "--openapi", port_url(18013, "/openapi.json"),
                            "--upstream", port_url(18013), "--listen", "127.0.0.1:18014"], port_url(18014, "/mcp"), "mcp",
                "`toolgate serve` gateway (CPU 0) in front of `shop-rest` (CPU 1, beside wrk)",
@@ -123,6 +133,8 @@ def servers() -> list[Server]:
         Server("fastmcp", py_fastmcp + ["fastmcp", "18018"], port_url(18018, "/mcp"), "mcp",
                "FastMCP 4.2.3 `FastMCP.from_fastapi(app).http_app()` (SSE replies)"),
     ]
+    if not AB:
+        s = [x for x in s if x.name != "toolgate_inproc_rmcp"]
     if ONLY:
         s = [x for x in s if x.name in ONLY]
     return s
@@ -339,7 +351,8 @@ class Proc:
         self.logf = open(os.path.join(logdir, f"{srv.name}.{tag}.log"), "wb")
         self.t0 = time.perf_counter()
         self.p = subprocess.Popen(taskset(srv.cpu) + srv.argv, cwd=srv.cwd, stdout=self.logf,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+                                  stderr=subprocess.STDOUT, start_new_session=True,
+                                  env={**os.environ, **srv.env} if srv.env else None)
         self.pid = self.p.pid
 
     def alive(self):
@@ -567,6 +580,10 @@ def run_github(run: int, logdir: str) -> dict:
         ("fastmcp", Server("fastmcp_github", [VENV_FASTMCP, "serve.py", "fastmcp_openapi", "18021", doc, dummy],
                            port_url(18021, "/mcp"), "mcp", "")),
     ]
+    if AB:
+        variants.insert(1, ("toolgate_rmcp", Server("toolgate_rmcp_github", [
+            TOOLGATE, "serve", "--openapi", doc, "--upstream", dummy, "--listen", "127.0.0.1:18023"],
+            port_url(18023, "/mcp"), "mcp", "", env=RMCP_ENGINE)))
     for tag, srv in variants:
         if port_open(srv.url):
             raise RuntimeError(f"port of {srv.url} is in use")
@@ -578,8 +595,8 @@ def run_github(run: int, logdir: str) -> dict:
             res[f"{tag}_all_listed_s"] = time.perf_counter() - pr.t0
             res[f"{tag}_tools"], res[f"{tag}_pages"], res[f"{tag}_list_bytes"] = tools, pages, nbytes
             res[f"{tag}_rss_kib"], res[f"{tag}_peak_rss_kib"] = mem_kib(pr.pid)
-            eras = ("legacy", "modern") if tag == "toolgate" else ("legacy",)
-            samples = LIST_SAMPLES if tag == "toolgate" else max(3, LIST_SAMPLES // 6)
+            eras = ("legacy", "modern") if tag.startswith("toolgate") else ("legacy",)
+            samples = LIST_SAMPLES if tag.startswith("toolgate") else max(3, LIST_SAMPLES // 6)
             for era in eras:
                 mm = Mcp(srv.url, era, timeout=120).initialize()
                 for _ in range(3):
@@ -595,45 +612,49 @@ def run_github(run: int, logdir: str) -> dict:
 
 def run_sessions(run: int, logdir: str) -> dict:
     """Memory per idle legacy session: open SESSIONS sessions (initialize +
-    notifications/initialized) against a fresh `toolgate demo`, RSS delta / SESSIONS."""
-    srv = Server("toolgate_sessions", [TOOLGATE, "demo", "--listen", "127.0.0.1:18022"], port_url(18022, "/mcp"),
-                 "mcp", "")
-    if port_open(srv.url):
-        raise RuntimeError(f"port of {srv.url} is in use")
-    pr = Proc(srv, logdir, f"run{run}")
+    notifications/initialized) against a fresh `toolgate demo`, RSS delta / SESSIONS; with AB=1
+    also against `toolgate demo` on rmcp's engine (keys prefixed `rmcp_`)."""
     res = {"extra": "sessions", "run": run, "sessions": SESSIONS}
-    try:
-        wait_ready(pr)
-        time.sleep(0.5)
-        res["rss_before_kib"] = mem_kib(pr.pid)[0]
-        conn = Conn(srv.url)
-        init = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": LEGACY, "capabilities": {},
-            "clientInfo": {"name": "toolgate-bench", "version": "1"}}}).encode()
-        note = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
-        first = None
-        t0 = time.perf_counter()
-        for i in range(SESSIONS):
-            st, hd, data = conn.post(init, {})
-            sid = hd.get("mcp-session-id")
-            if st != 200 or not sid:
-                raise McpError(f"session {i}: initialize HTTP {st} {data[:200]!r}")
-            st, _, data = conn.post(note, {"Mcp-Session-Id": sid, "MCP-Protocol-Version": LEGACY})
-            if st not in (200, 202):
-                raise McpError(f"session {i}: notifications/initialized HTTP {st}")
-            first = first or sid
-        res["open_s"] = time.perf_counter() - t0
-        time.sleep(1.0)
-        res["rss_after_kib"] = mem_kib(pr.pid)[0]
-        res["per_session_bytes"] = (res["rss_after_kib"] - res["rss_before_kib"]) * 1024 / SESSIONS
-        # the first session must still work
-        m = Mcp(srv.url)
-        m.sid, m.proto = first, LEGACY
-        m.call("tools/list")
-        m.close()
-        conn.close()
-    finally:
-        pr.stop()
+    engines = [("", {}, 18022)] + ([("rmcp_", RMCP_ENGINE, 18024)] if AB else [])
+    for prefix, env_, port in engines:
+        srv = Server("toolgate_sessions" + ("_rmcp" if prefix else ""),
+                     [TOOLGATE, "demo", "--listen", f"127.0.0.1:{port}"], port_url(port, "/mcp"), "mcp", "", env=env_)
+        if port_open(srv.url):
+            raise RuntimeError(f"port of {srv.url} is in use")
+        pr = Proc(srv, logdir, f"run{run}")
+        try:
+            wait_ready(pr)
+            time.sleep(0.5)
+            res[prefix + "rss_before_kib"] = mem_kib(pr.pid)[0]
+            conn = Conn(srv.url)
+            init = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": LEGACY, "capabilities": {},
+                "clientInfo": {"name": "toolgate-bench", "version": "1"}}}).encode()
+            note = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
+            first = None
+            t0 = time.perf_counter()
+            for i in range(SESSIONS):
+                st, hd, data = conn.post(init, {})
+                sid = hd.get("mcp-session-id")
+                if st != 200 or not sid:
+                    raise McpError(f"session {i}: initialize HTTP {st} {data[:200]!r}")
+                st, _, data = conn.post(note, {"Mcp-Session-Id": sid, "MCP-Protocol-Version": LEGACY})
+                if st not in (200, 202):
+                    raise McpError(f"session {i}: notifications/initialized HTTP {st}")
+                first = first or sid
+            res[prefix + "open_s"] = time.perf_counter() - t0
+            time.sleep(1.0)
+            res[prefix + "rss_after_kib"] = mem_kib(pr.pid)[0]
+            res[prefix + "per_session_bytes"] = (res[prefix + "rss_after_kib"] - res[prefix + "rss_before_kib"]) \
+                * 1024 / SESSIONS
+            # the first session must still work
+            m = Mcp(srv.url)
+            m.sid, m.proto = first, LEGACY
+            m.call("tools/list")
+            m.close()
+            conn.close()
+        finally:
+            pr.stop()
     return res
 
 
@@ -778,6 +799,29 @@ def report(data) -> str:
                  f"{f0(ratio(t32, fc32))}× |")
     L.append("")
 
+    # ---- the two engines
+    if any(d["server"] == "toolgate_inproc_rmcp" for d in loads):
+        L.append("## The two Streamable HTTP engines (same run)\n")
+        L.append("`toolgate demo` on the lean engine (`toolgate_inproc`, the default) and on rmcp's "
+                 "`StreamableHttpService` (`toolgate_inproc_rmcp`, `TOOLGATE_HTTP_ENGINE=rmcp`), same binary. "
+                 "CPU µs/req is server CPU time per request (median over runs; at c=1 the server idles between "
+                 "requests, so it is the steadier measure there too).\n")
+        L.append("| era | scenario | conc | rmcp req/s | lean req/s | rmcp CPU µs/req | lean CPU µs/req | "
+                 "rmcp ÷ lean CPU |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+
+        def us(name, label, era, c):
+            return med([d["server_cpu_pct"] * 1e4 / d["rps"] for d in pts(name, label, era, c) if d["rps"]])
+
+        for era in ("modern", "legacy"):
+            for label in (call, "tools/list"):
+                for c in CONCS:
+                    a, b = us("toolgate_inproc_rmcp", label, era, c), us("toolgate_inproc", label, era, c)
+                    L.append(f"| {era} | {label} | {c} | {f0(m_of('toolgate_inproc_rmcp', label, era, c, 'rps'))} | "
+                             f"{f0(m_of('toolgate_inproc', label, era, c, 'rps'))} | {f0(a)} | {f0(b)} | "
+                             f"{f2(ratio(a, b))}× |")
+        L.append("")
+
     # ---- main table
     L.append("## Throughput and latency\n")
     L.append("| server | era | scenario | conc | req/s | spread | p50 ms | p99 ms | errors | server CPU | "
@@ -853,11 +897,13 @@ def report(data) -> str:
                  "of the last page; median / p90 over samples and runs):\n")
         L.append("| server | era | pages | full list ms (median) | p90 ms |")
         L.append("|---|---|---:|---:|---:|")
-        for tag, era in [("toolgate", "legacy"), ("toolgate", "modern"), ("fastmcp", "legacy")]:
+        for tag, era in [("toolgate", "legacy"), ("toolgate", "modern"), ("toolgate_rmcp", "legacy"),
+                         ("toolgate_rmcp", "modern"), ("fastmcp", "legacy")]:
             xs = [t for x in gh for t in x.get(f"{tag}_{era}_list_ms", [])]
             if xs:
                 xs.sort()
-                L.append(f"| {tag} | {era} | {g.get(f'{tag}_pages')} | {statistics.median(xs):.2f} | "
+                name = "toolgate (rmcp engine)" if tag == "toolgate_rmcp" else tag
+                L.append(f"| {name} | {era} | {g.get(f'{tag}_pages')} | {statistics.median(xs):.2f} | "
                          f"{xs[min(len(xs) - 1, int(len(xs) * 0.9))]:.2f} |")
         L.append("")
     ss = [x for x in extras if x.get("extra") == "sessions" and not x.get("error")]
@@ -866,12 +912,16 @@ def report(data) -> str:
         L.append(f"`toolgate demo`, fresh; {SESSIONS} sessions opened one after another (initialize + "
                  "notifications/initialized, one keep-alive connection), RSS measured 1 s later; the first "
                  "session still answers tools/list afterwards.\n")
-        L.append("| run | RSS before MiB | RSS after MiB | bytes per session | opening time s |")
-        L.append("|---|---:|---:|---:|---:|")
+        ab = any("rmcp_per_session_bytes" in x for x in ss)
+        L.append("| run | RSS before MiB | RSS after MiB | bytes per session | opening time s |"
+                 + (" rmcp engine: bytes per session | rmcp engine: opening time s |" if ab else ""))
+        L.append("|---|---:|---:|---:|---:|" + ("---:|---:|" if ab else ""))
         for x in ss:
             L.append(f"| {x['run']} | {mib(x['rss_before_kib'])} | {mib(x['rss_after_kib'])} | "
-                     f"{x['per_session_bytes']:.0f} | {x['open_s']:.1f} |")
-        L.append(f"| median | | | {med([x['per_session_bytes'] for x in ss]):.0f} | |")
+                     f"{x['per_session_bytes']:.0f} | {x['open_s']:.1f} |"
+                     + (f" {x.get('rmcp_per_session_bytes', 0):.0f} | {x.get('rmcp_open_s', 0):.1f} |" if ab else ""))
+        L.append(f"| median | | | {med([x['per_session_bytes'] for x in ss]):.0f} | |"
+                 + (f" {med([x.get('rmcp_per_session_bytes') for x in ss]):.0f} | |" if ab else ""))
         L.append("")
 
     # ---- targets
