@@ -162,10 +162,16 @@ fn parse_to_load(text: &str, origin: &str) -> Result<(Value, prune::Pruned), Err
 
 /// Loads a document from text (JSON or YAML).
 pub fn load_str(text: &str, opts: &LoadOptions) -> Result<Api, Error> {
-    let (value, pruned) = parse_to_load(text, INLINE)?;
-    match load_parsed(INLINE, value, pruned, None, opts) {
+    load_text(text, INLINE, opts)
+}
+
+/// Loads a document from text that came from `origin` (a URL, say), named so in messages.
+/// External file references cannot be followed: there is no directory to follow them in.
+pub fn load_text(text: &str, origin: &str, opts: &LoadOptions) -> Result<Api, Error> {
+    let (value, pruned) = parse_to_load(text, origin)?;
+    match load_parsed(origin, value, pruned, None, opts) {
         Some(loaded) => loaded,
-        None => load_document(INLINE, parse(text, INLINE)?, None, opts),
+        None => load_document(origin, parse(text, origin)?, None, opts),
     }
 }
 

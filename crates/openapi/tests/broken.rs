@@ -229,3 +229,24 @@ fn lenient_loading_keeps_the_good_operations() {
         api.diagnostics
     );
 }
+
+#[test]
+fn text_from_a_url_is_named_by_its_origin() {
+    let doc = r##"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"responses": {"200": {"description": "ok",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nope"}}}}}}}}}"##;
+    let err =
+        toolgate_openapi::load_text(doc, "http://api.test/openapi.json", &Default::default()).expect_err("dangling");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(
+            "http://api.test/openapi.json, at /paths/~1a/get/responses/200/content/application~1json/schema"
+        ),
+        "{msg}"
+    );
+    let ok = doc
+        .replace("#/components/schemas/Nope", "#/components/schemas/A")
+        .replace(r#""paths""#, r#""components": {"schemas": {"A": {"type": "object"}}}, "paths""#);
+    let api = toolgate_openapi::load_text(&ok, "http://api.test/openapi.json", &Default::default()).expect("loads");
+    assert_eq!(api.operations.len(), 1);
+}

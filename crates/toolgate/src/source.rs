@@ -78,10 +78,9 @@ impl Source {
                     return Err(fetch_err(format!("HTTP {}", resp.status())));
                 }
                 let text = resp.text().await.map_err(|e| fetch_err(e.to_string()))?;
-                let value = toolgate_openapi::parse(&text, url)?;
                 let mut opts = opts.clone();
                 opts.external_refs = toolgate_openapi::ExternalRefs::Deny;
-                Ok(toolgate_openapi::load_document(url, value, None, &opts)?)
+                Ok(toolgate_openapi::load_text(&text, url, &opts)?)
             }
             Source::Value(v) => Ok(toolgate_openapi::load_value(v.clone(), opts)?),
         }
