@@ -19,7 +19,7 @@ use crate::tool::{Annotations, SkipReason, Skipped, Source, Tool, ToolDef, Tools
 pub enum OutputSchemas {
     /// Advertise the documented response schema with its value constraints relaxed (`required`,
     /// `enum`, bounds, `format`, `additionalProperties: false` dropped; every type also allows
-    /// `null`; `oneOf` read as `anyOf`), and check each result against it. A result that still
+    /// `null`; `oneOf` read as `anyOf`; `examples` left out), and check each result against it. A result that still
     /// does not fit is sent as text, with a small `structuredContent` object that says why, so a
     /// successful upstream call never fails in a client that validates (the default).
     #[default]
@@ -1027,7 +1027,11 @@ pub(crate) fn tolerate(v: &mut Value, depth: usize) {
                 | "else"
                 | "unevaluatedProperties"
                 | "unevaluatedItems"
-                | "contentSchema" => false,
+                | "contentSchema"
+                // Annotations no client validates and no agent needs to read a result: GitHub's
+                // output schemas carry 1.3 MB of them (a sixth of its tools/list).
+                | "examples"
+                | "example" => false,
                 "additionalProperties" => *v != Value::Bool(false),
                 "oneOf" => {
                     one_of = true;

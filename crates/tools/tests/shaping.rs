@@ -292,3 +292,36 @@ fn known_awkward_values_fit_every_output_schema() {
         }
     }
 }
+
+/// Counts `examples` keywords anywhere in a schema (property maps are walked, not counted).
+fn examples_in(v: &Value) -> usize {
+    match v {
+        Value::Object(m) => {
+            usize::from(m.contains_key("examples"))
+                + m.iter().filter(|(k, _)| *k != "examples").map(|(_, v)| examples_in(v)).sum::<usize>()
+        }
+        Value::Array(a) => a.iter().map(examples_in).sum(),
+        _ => 0,
+    }
+}
+
+#[test]
+fn tolerant_output_schemas_leave_examples_out_and_input_schemas_keep_them() {
+    // The petstore's Pet carries `examples` (from 3.0 `example`) on `id` and `name`: in the
+    // body of `addPet` (input) and in its response (output).
+    let set = toolset("petstore-3.0.yaml");
+    let t = tool(&set, "addPet");
+    let input = Value::Object((*t.def.input_schema).clone());
+    let output = Value::Object((**t.def.output_schema.as_ref().unwrap()).clone());
+    assert!(examples_in(&input) >= 2, "input schema lost its examples: {input}");
+    assert_eq!(examples_in(&output), 0, "output schema still has examples: {output}");
+    // A property that is itself called `examples` is kept: only the keyword goes.
+    let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {
+        "operationId": "getX", "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"examples": {"type": "string", "examples": ["a"]}}}}}}}}}}});
+    let api = toolgate_openapi::load_value(doc, &Default::default()).unwrap();
+    let set = toolgate_tools::Toolset::build(&api, &Default::default()).unwrap();
+    let out = set.tools()[0].def.output_schema.as_ref().unwrap();
+    assert!(out["properties"]["examples"].is_object(), "{out:?}");
+    assert!(out["properties"]["examples"].get("examples").is_none(), "{out:?}");
+}
