@@ -220,6 +220,9 @@ pub struct ToolList {
     /// (`[legacy, 2026-07-28]`: legacy peers do not get non-object output schemas). A new list
     /// (the backend's tools changed) starts with an empty cache.
     wire: [Box<[OnceLock<Bytes>]>; 2],
+    /// Whether page `i` reads differently for a legacy peer (one of its tools has a non-object
+    /// output schema); the other pages are serialized once, for both eras.
+    legacy_differs: Box<[bool]>,
     /// `x-mcp-header` annotations of each tool's input schema (SEP-2243 `Mcp-Param-*`
     /// headers), found on first use.
     param_headers: OnceLock<Vec<ParamHeaders>>,
@@ -234,35 +237,68 @@ impl std::fmt::Debug for ToolList {
     }
 }
 
-/// Pages are cut before they pass this many bytes of JSON (the Python SDK refuses a streamed
-/// message over 1 MiB by default), or this many tools.
-const PAGE_BYTES: usize = 256 * 1024;
+/// Pages are cut before they pass this many bytes of JSON (half of the 1 MiB the Python SDK
+/// allows a streamed message by default: fewer round trips for a client listing ~1,000 tools),
+/// or this many tools.
+const PAGE_BYTES: usize = 512 * 1024;
 const PAGE_TOOLS: usize = 100;
 
 impl ToolList {
-    /// Converts tool definitions for the wire, keeping their order.
+    /// Converts tool definitions for the wire, keeping their order. The pages as a 2026-07-28
+    /// peer reads them are written here, from the same serialization that sizes them (on the
+    /// thread that built the tools, where a large document's freed memory is); a legacy peer's
+    /// page that differs is written on first use.
     pub fn new<'a>(defs: impl IntoIterator<Item = &'a ToolDef>) -> ToolList {
         let tools: Vec<rmcp::model::Tool> = defs.into_iter().map(crate::convert::tool).collect();
         let defs = tools.iter().enumerate().map(|(i, t)| (t.name.to_string(), i)).collect();
         let mut pages = vec![0];
-        let mut bytes = 0;
+        let mut written: Vec<Bytes> = Vec::new();
+        let mut page = vec![b'['];
         let mut count = 0;
+        let mut buf = Vec::new();
+        let finish = |page: &mut Vec<u8>| {
+            page.push(b']');
+            page.shrink_to_fit();
+            Bytes::from(std::mem::replace(page, vec![b'[']))
+        };
         for (i, t) in tools.iter().enumerate() {
-            let size = serde_json::to_vec(t).map(|v| v.len()).unwrap_or(0);
-            if count > 0 && (bytes + size > PAGE_BYTES || count >= PAGE_TOOLS) {
+            buf.clear();
+            if serde_json::to_writer(&mut buf, t).is_err() {
+                buf.clear();
+                buf.extend_from_slice(b"{}");
+            }
+            if count > 0 && (page.len() + buf.len() > PAGE_BYTES || count >= PAGE_TOOLS) {
                 pages.push(i);
-                bytes = 0;
+                written.push(finish(&mut page));
                 count = 0;
             }
-            bytes += size;
+            if count > 0 {
+                page.push(b',');
+            }
+            page.extend_from_slice(&buf);
             count += 1;
         }
-        ToolList::assemble(tools, defs, pages)
+        written.push(finish(&mut page));
+        let list = ToolList::assemble(tools, defs, pages);
+        for (slot, bytes) in list.wire[1].iter().zip(written) {
+            let _ = slot.set(bytes);
+        }
+        list
     }
 
     fn assemble(tools: Vec<rmcp::model::Tool>, defs: HashMap<String, usize>, pages: Vec<usize>) -> ToolList {
         let cache = || (0..pages.len()).map(|_| OnceLock::new()).collect::<Box<[_]>>();
-        ToolList { wire: [cache(), cache()], param_headers: OnceLock::new(), tools, defs, pages }
+        let mut list = ToolList {
+            wire: [cache(), cache()],
+            legacy_differs: Box::default(),
+            param_headers: OnceLock::new(),
+            tools,
+            defs,
+            pages,
+        };
+        list.legacy_differs =
+            (0..list.pages.len()).map(|i| list.page_tools(i).0.iter().any(legacy_drops)).collect();
+        list
     }
 
     /// An empty list.
@@ -279,27 +315,36 @@ impl ToolList {
 
     /// The JSON array of page `index`'s tools as a peer of that era gets it, serialized once.
     pub(crate) fn page_json(&self, index: usize, modern: bool) -> Bytes {
-        let Some(slot) = self.wire[usize::from(modern)].get(index) else { return Bytes::from_static(b"[]") };
+        let legacy = !modern && self.legacy_differs.get(index) == Some(&true);
+        let Some(slot) = self.wire[usize::from(!legacy)].get(index) else { return Bytes::from_static(b"[]") };
         slot.get_or_init(|| {
             let (tools, _) = self.page_tools(index);
-            let bytes = if modern {
-                serde_json::to_vec(tools)
-            } else {
+            let mut out = Vec::new();
+            let written = if legacy {
                 // Legacy peers only know object output schemas (SEP-2106), as rmcp shapes it.
                 let legacy: Vec<std::borrow::Cow<'_, rmcp::model::Tool>> = tools
                     .iter()
-                    .map(|t| match &t.output_schema {
-                        Some(s) if s.get("type").and_then(Value::as_str) != Some("object") => {
+                    .map(|t| {
+                        if legacy_drops(t) {
                             let mut t = t.clone();
                             t.output_schema = None;
                             std::borrow::Cow::Owned(t)
+                        } else {
+                            std::borrow::Cow::Borrowed(t)
                         }
-                        _ => std::borrow::Cow::Borrowed(t),
                     })
                     .collect();
-                serde_json::to_vec(&legacy)
+                serde_json::to_writer(&mut out, &legacy)
+            } else {
+                serde_json::to_writer(&mut out, tools)
             };
-            Bytes::from(bytes.unwrap_or_else(|_| b"[]".to_vec()))
+            match written {
+                Ok(()) => {
+                    out.shrink_to_fit();
+                    Bytes::from(out)
+                }
+                Err(_) => Bytes::from_static(b"[]"),
+            }
         })
         .clone()
     }
@@ -345,6 +390,11 @@ impl ToolList {
     }
 }
 
+/// Whether a legacy peer does not get this tool's output schema: it is not an object schema.
+fn legacy_drops(t: &rmcp::model::Tool) -> bool {
+    t.output_schema.as_ref().is_some_and(|s| s.get("type").and_then(Value::as_str) != Some("object"))
+}
+
 /// Every well-formed `x-mcp-header` annotation along `properties` chains, as rmcp finds them
 /// (a non-empty string on a property reached from the root through `properties` alone).
 fn collect_param_headers(properties: Option<&Value>, path: &mut Vec<String>, out: &mut ParamHeaders) {
@@ -358,5 +408,72 @@ fn collect_param_headers(properties: Option<&Value>, path: &mut Vec<String>, out
         }
         collect_param_headers(schema.get("properties"), path, out);
         path.pop();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::{Map, Value, json};
+    use toolgate_tools::ToolDef;
+
+    use super::{PAGE_BYTES, PAGE_TOOLS, ToolList};
+
+    fn def(i: usize, output: Option<Value>) -> ToolDef {
+        let object = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        ToolDef {
+            name: format!("tool_{i}"),
+            title: None,
+            // ~12 KB each: pages are cut by size before they are cut by count
+            description: format!("tool {i} {}", "x".repeat(12000)),
+            input_schema: Arc::new(object(json!({"type": "object", "properties": {"n": {"type": "integer"}}}))),
+            output_schema: output.map(|o| Arc::new(object(o))),
+            annotations: Default::default(),
+        }
+    }
+
+    fn page(list: &ToolList, i: usize, modern: bool) -> Vec<Value> {
+        let bytes = list.page_json(i, modern);
+        match serde_json::from_slice(&bytes).unwrap() {
+            Value::Array(a) => a,
+            other => panic!("page {i} is not an array: {other}"),
+        }
+    }
+
+    #[test]
+    fn pages_hold_every_tool_once_in_order_and_stay_small() {
+        let defs: Vec<ToolDef> = (0..250)
+            .map(|i| def(i, (i == 120).then(|| json!({"type": "array", "items": {"type": "string"}}))))
+            .collect();
+        let list = ToolList::new(defs.iter());
+        assert!(list.page_count() > 250 / PAGE_TOOLS + 2, "cut by size: {} pages", list.page_count());
+        let mut names = Vec::new();
+        for i in 0..list.page_count() {
+            let modern = page(&list, i, true);
+            assert!(list.page_json(i, true).len() <= PAGE_BYTES, "page {i} is too large");
+            assert!(!modern.is_empty() && modern.len() <= PAGE_TOOLS);
+            // what rmcp would write for these tools, byte for byte
+            assert_eq!(&list.page_json(i, true)[..], &serde_json::to_vec(list.page_tools(i).0).unwrap()[..]);
+            let legacy = page(&list, i, false);
+            let has_array_output = modern.iter().any(|t| t["name"] == "tool_120");
+            if has_array_output {
+                let t = legacy.iter().find(|t| t["name"] == "tool_120").unwrap();
+                assert!(t.get("outputSchema").is_none(), "legacy peers get no array output schema: {t}");
+                let t = modern.iter().find(|t| t["name"] == "tool_120").unwrap();
+                assert_eq!(t["outputSchema"]["type"], "array");
+            } else {
+                assert_eq!(legacy, modern, "page {i} reads the same in both eras");
+            }
+            names.extend(modern.iter().map(|t| t["name"].as_str().unwrap().to_owned()));
+        }
+        let want: Vec<String> = (0..250).map(|i| format!("tool_{i}")).collect();
+        assert_eq!(names, want);
+        // out of range: an empty page
+        assert_eq!(&list.page_json(list.page_count(), true)[..], b"[]");
     }
 }
