@@ -48,9 +48,11 @@ async fn catalog(
     if mount.toolset().is_empty() {
         return Err("no operation was selected: nothing to serve".into());
     }
+    let title = (!api.title.is_empty()).then(|| api.title.clone());
+    // The document is no longer needed: its memory goes back before the tool list is written.
+    drop(api);
     let catalog = Catalog::new(vec![mount], Vec::new())?;
-    let server =
-        ServerOptions { title: (!api.title.is_empty()).then(|| api.title.clone()), ..ServerOptions::default() };
+    let server = ServerOptions { title, ..ServerOptions::default() };
     tracing::info!("{} tools from {} → {}", catalog.len(), source.label(), base);
     Ok((catalog, server))
 }
