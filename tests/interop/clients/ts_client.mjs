@@ -254,4 +254,6 @@ try {
   try { await client.close(); } catch { /* ignore */ }
 }
 console.log(JSON.stringify(out));
-process.exit(rc);
+// Exit once stdout has drained: process.exit() right away cuts a piped stdout at ~64 KiB
+// (a long --list would lose its end).
+process.stdout.write("", () => process.exit(rc));

@@ -7,7 +7,7 @@
 
 pub mod mcp;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -139,18 +139,34 @@ pub fn run(mut cmd: Command, timeout: Duration) -> Output {
     use std::os::unix::process::CommandExt;
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("could not start {cmd:?}: {e}"));
+    // Both pipes are drained while the child runs: a child that writes more than a pipe holds
+    // (~64 KiB) would otherwise block until the timeout.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let end = Instant::now() + timeout;
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if Instant::now() > end => {
                 kill_group("KILL", child.id());
-                break;
+                break child.wait().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
             }
-            _ => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("{cmd:?}: {e}"),
         }
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    Output { status, stdout, stderr }
 }
 
 /// The last line of stdout parsed as JSON (the clients' result format).
