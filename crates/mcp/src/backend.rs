@@ -296,8 +296,7 @@ impl ToolList {
             defs,
             pages,
         };
-        list.legacy_differs =
-            (0..list.pages.len()).map(|i| list.page_tools(i).0.iter().any(legacy_drops)).collect();
+        list.legacy_differs = (0..list.pages.len()).map(|i| list.page_tools(i).0.iter().any(legacy_drops)).collect();
         list
     }
 
