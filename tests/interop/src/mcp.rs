@@ -210,7 +210,13 @@ impl Client {
 
     /// `tools/list`, following cursors.
     pub async fn list(&mut self) -> Vec<Value> {
-        let mut tools = Vec::new();
+        let pages = self.list_pages().await;
+        pages.iter().flat_map(|p| p["result"]["tools"].as_array().cloned().unwrap_or_default()).collect()
+    }
+
+    /// `tools/list`, following cursors: each page's whole reply message (at most 1,000 pages).
+    pub async fn list_pages(&mut self) -> Vec<Value> {
+        let mut pages = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let params = match &cursor {
@@ -219,11 +225,12 @@ impl Client {
             };
             let (msgs, _) = self.post_raw("tools/list", params, None).await;
             let last = msgs.last().map(|m| m.message.clone()).unwrap_or(Value::Null);
-            let result = last.get("result").cloned().unwrap_or_else(|| panic!("tools/list failed: {last}"));
-            tools.extend(result["tools"].as_array().cloned().unwrap_or_default());
-            match result.get("nextCursor").and_then(Value::as_str) {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => return tools,
+            let result = last.get("result").unwrap_or_else(|| panic!("tools/list failed: {last}"));
+            cursor = result.get("nextCursor").and_then(Value::as_str).map(str::to_owned);
+            pages.push(last);
+            assert!(pages.len() <= 1000, "no end to the pages");
+            if cursor.is_none() {
+                return pages;
             }
         }
     }
