@@ -311,9 +311,19 @@ fn header_values_with_control_characters_are_refused_naming_the_argument() {
         assert_eq!(err.problems.len(), 1, "{err}");
         assert_eq!(err.problems[0].argument, "X-Color", "{err}");
         assert!(err.to_string().contains("argument `X-Color`"), "{err}");
+        assert!(err.to_string().contains("control characters"), "{err}");
     }
     // A tab is allowed in a header value.
     assert!(t.prepare(Some(&obj(json!({"X-Color": "a\tb"})))).is_ok());
+}
+
+#[test]
+fn non_ascii_header_values_are_sent_as_their_utf8_bytes() {
+    // HTTP allows bytes above 0x7F in a field value (obs-text); what the agent wrote is sent.
+    let set = table_tools();
+    let t = tool(&set, "header_false");
+    let req = t.prepare(Some(&obj(json!({"X-Color": "café"})))).unwrap();
+    assert_eq!(req.headers.get("x-color").map(|v| v.as_bytes()), Some("café".as_bytes()));
 }
 
 #[test]
