@@ -211,9 +211,18 @@ fn fixed_part(c: &Config) -> Config {
     Config { mounts: Vec::new(), ..c.clone() }
 }
 
-/// Refuses what `serve` refuses without a file: no authentication or no host names on a
-/// non-loopback address.
+/// Refuses what `serve` refuses without a file: a WebSocket path that is not one, no
+/// authentication or no host names on a non-loopback address.
 fn check_exposure(c: &Config, has_auth: bool, file: &Path) -> Result<(), String> {
+    if let Some(ws) = &c.websocket
+        && (!ws.starts_with('/') || *ws == c.path)
+    {
+        return Err(format!(
+            "{}: websocket = \"{ws}\": the path must start with `/` and differ from path = \"{}\"",
+            file.display(),
+            c.path
+        ));
+    }
     if c.listen.ip().is_loopback() {
         return Ok(());
     }
@@ -336,15 +345,21 @@ pub async fn serve(file: &Path) -> Result<ExitCode, Error> {
         hosts.extend(c.allowed_hosts.iter().cloned());
     }
     http.allowed_origins.extend(c.allowed_origins.iter().cloned());
-    let endpoint = match limit {
+    let mut endpoint = match limit {
         Some(limit) => McpEndpoint::reloading_with_rate_limit(reloading.clone(), limit, server, http, &c.path, auth),
         None => McpEndpoint::reloading(reloading.clone(), server, http, &c.path, auth),
     };
+    if let Some(ws) = &c.websocket {
+        endpoint = endpoint.with_websocket(ws);
+    }
     let app = limits.http_guard(endpoint.router());
     let listener =
         tokio::net::TcpListener::bind(c.listen).await.map_err(|e| format!("cannot listen on {}: {e}", c.listen))?;
     let addr = listener.local_addr()?;
     eprintln!("toolgate: MCP endpoint http://{addr}{} ({} tools)", c.path, reloading.current().len());
+    if let Some(ws) = &c.websocket {
+        eprintln!("toolgate: MCP over WebSocket ws://{addr}{ws}");
+    }
     toolgate::serve(listener, app, crate::cmd_serve::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -37,6 +37,9 @@ pub struct Config {
     /// Serve without authentication on a non-loopback address.
     #[serde(default)]
     pub allow_unauthenticated: bool,
+    /// Also serve MCP over WebSocket at this path (e.g. `/ws`; the same checks and auth).
+    #[serde(default)]
+    pub websocket: Option<String>,
     /// Reload when this file or a document file changes (polled every second), and on SIGHUP.
     #[serde(default = "yes")]
     pub watch: bool,

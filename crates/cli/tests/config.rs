@@ -324,3 +324,57 @@ fn serve_applies_the_rate_limit_of_the_file() {
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).1.contains("[rate_limit]: rate: "), "{:?}", out(&o));
 }
+
+#[test]
+fn serve_from_a_file_also_over_websocket() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+    let (base, doc) = start_shop();
+    let d = dir("websocket");
+    write(&d, "shop.json", &doc.to_string());
+    let port = free_port();
+    let file = write(
+        &d,
+        "gw.toml",
+        &format!(
+            "listen = \"127.0.0.1:{port}\"\nwebsocket = \"/ws\"\n[[mount]]\nopenapi = \"shop.json\"\n\
+             upstream = \"{base}\"\ninclude_operations = [\"get_product\"]\n"
+        ),
+    );
+    let o = check(&file, &[]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", out(&o));
+    let gw = start_gateway(&file, port, &[]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let reply = rt.block_on(async {
+        let mut req = format!("ws://127.0.0.1:{port}/ws").into_client_request().unwrap();
+        req.headers_mut().insert("sec-websocket-protocol", "mcp".parse().unwrap());
+        let (mut ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
+        assert_eq!(resp.headers().get("sec-websocket-protocol").unwrap(), "mcp");
+        let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}});
+        let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {"name": "get_product", "arguments": {"product_id": 42}, "_meta": meta}});
+        ws.send(Message::text(call.to_string())).await.unwrap();
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap().unwrap().unwrap();
+            if let Message::Text(t) = msg {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["id"] == json!(7) {
+                    return v;
+                }
+            }
+        }
+    });
+    assert_eq!(reply["result"]["isError"], json!(false), "{reply}");
+    assert_eq!(reply["result"]["structuredContent"]["id"], json!(42), "{reply}");
+    let log = std::fs::read_to_string(file.with_extension("log")).unwrap();
+    assert!(log.contains(&format!("MCP over WebSocket ws://127.0.0.1:{port}/ws")), "{log}");
+    drop(gw);
+
+    // A path that is not one is refused by check and serve alike, naming the file and the key.
+    let bad = write(&d, "bad.toml", "websocket = \"ws\"\n");
+    let o = check(&bad, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).1.contains("bad.toml: websocket = \"ws\": the path must start with `/`"), "{:?}", out(&o));
+}
