@@ -151,6 +151,21 @@ fn start_shop() -> (String, Value) {
     (format!("http://{addr}"), doc)
 }
 
+/// The shop over HTTP and a gateway file in front of it: `top` goes before the `[[mount]]`
+/// (settings and sections), `mount` inside it. Returns the file's directory, the file and the
+/// port the gateway will listen on.
+fn shop_gateway_file(name: &str, top: &str, mount: &str) -> (PathBuf, PathBuf, u16) {
+    let (base, doc) = start_shop();
+    let d = dir(name);
+    write(&d, "shop.json", &doc.to_string());
+    let port = free_port();
+    let text = format!(
+        "listen = \"127.0.0.1:{port}\"\n{top}\n[[mount]]\nopenapi = \"shop.json\"\nupstream = \"{base}\"\n{mount}\n"
+    );
+    let file = write(&d, "gw.toml", &text);
+    (d, file, port)
+}
+
 /// `toolgate serve --config FILE`, killed when dropped.
 struct Gateway {
     child: Child,
@@ -295,17 +310,10 @@ fn serve_reloads_on_sighup() {
 
 #[test]
 fn serve_applies_the_rate_limit_of_the_file() {
-    let (base, doc) = start_shop();
-    let d = dir("rate-limit");
-    write(&d, "shop.json", &doc.to_string());
-    let port = free_port();
-    let file = write(
-        &d,
-        "gw.toml",
-        &format!(
-            "listen = \"127.0.0.1:{port}\"\n[rate_limit]\nrate = \"2/minute\"\ntools = {{ get_inventory = \"none\" }}\n\
-             [[mount]]\nopenapi = \"shop.json\"\nupstream = \"{base}\"\ninclude_tags = [\"products\", \"inventory\"]\n"
-        ),
+    let (d, file, port) = shop_gateway_file(
+        "rate-limit",
+        "[rate_limit]\nrate = \"2/minute\"\ntools = { get_inventory = \"none\" }",
+        "include_tags = [\"products\", \"inventory\"]",
     );
     let o = check(&file, &[]);
     assert_eq!(o.status.code(), Some(0), "{:?}", out(&o));
@@ -330,18 +338,8 @@ fn serve_from_a_file_also_over_websocket() {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-    let (base, doc) = start_shop();
-    let d = dir("websocket");
-    write(&d, "shop.json", &doc.to_string());
-    let port = free_port();
-    let file = write(
-        &d,
-        "gw.toml",
-        &format!(
-            "listen = \"127.0.0.1:{port}\"\nwebsocket = \"/ws\"\n[[mount]]\nopenapi = \"shop.json\"\n\
-             upstream = \"{base}\"\ninclude_operations = [\"get_product\"]\n"
-        ),
-    );
+    let (d, file, port) =
+        shop_gateway_file("websocket", "websocket = \"/ws\"", "include_operations = [\"get_product\"]");
     let o = check(&file, &[]);
     assert_eq!(o.status.code(), Some(0), "{:?}", out(&o));
     let gw = start_gateway(&file, port, &[]);
