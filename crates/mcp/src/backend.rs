@@ -249,17 +249,31 @@ impl ToolList {
     /// thread that built the tools, where a large document's freed memory is); a legacy peer's
     /// page that differs is written on first use.
     pub fn new<'a>(defs: impl IntoIterator<Item = &'a ToolDef>) -> ToolList {
+        ToolList::build(defs, true)
+    }
+
+    /// The same list with every page written on first use: for lists made per caller (one per
+    /// set of scopes), where a page nobody asks for should cost nothing.
+    pub fn new_lazy<'a>(defs: impl IntoIterator<Item = &'a ToolDef>) -> ToolList {
+        ToolList::build(defs, false)
+    }
+
+    fn build<'a>(defs: impl IntoIterator<Item = &'a ToolDef>, eager: bool) -> ToolList {
         let tools: Vec<rmcp::model::Tool> = defs.into_iter().map(crate::convert::tool).collect();
         let defs = tools.iter().enumerate().map(|(i, t)| (t.name.to_string(), i)).collect();
         let mut pages = vec![0];
         let mut written: Vec<Bytes> = Vec::new();
+        // The page being cut: its length, and (eager) its bytes.
+        let mut len = 1;
         let mut page = vec![b'['];
         let mut count = 0;
         let mut buf = Vec::new();
-        let finish = |page: &mut Vec<u8>| {
-            page.push(b']');
-            page.shrink_to_fit();
-            Bytes::from(std::mem::replace(page, vec![b'[']))
+        let mut finish = |page: &mut Vec<u8>| {
+            if eager {
+                page.push(b']');
+                page.shrink_to_fit();
+                written.push(Bytes::from(std::mem::replace(page, vec![b'['])));
+            }
         };
         for (i, t) in tools.iter().enumerate() {
             buf.clear();
@@ -267,18 +281,25 @@ impl ToolList {
                 buf.clear();
                 buf.extend_from_slice(b"{}");
             }
-            if count > 0 && (page.len() + buf.len() > PAGE_BYTES || count >= PAGE_TOOLS) {
+            if count > 0 && (len + buf.len() > PAGE_BYTES || count >= PAGE_TOOLS) {
                 pages.push(i);
-                written.push(finish(&mut page));
+                finish(&mut page);
+                len = 1;
                 count = 0;
             }
             if count > 0 {
-                page.push(b',');
+                len += 1;
+                if eager {
+                    page.push(b',');
+                }
             }
-            page.extend_from_slice(&buf);
+            len += buf.len();
+            if eager {
+                page.extend_from_slice(&buf);
+            }
             count += 1;
         }
-        written.push(finish(&mut page));
+        finish(&mut page);
         let list = ToolList::assemble(tools, defs, pages);
         for (slot, bytes) in list.wire[1].iter().zip(written) {
             let _ = slot.set(bytes);
@@ -472,6 +493,14 @@ mod tests {
         }
         let want: Vec<String> = (0..250).map(|i| format!("tool_{i}")).collect();
         assert_eq!(names, want);
+        // Written on first use, the pages are the same bytes.
+        let lazy = ToolList::new_lazy(defs.iter());
+        assert_eq!(lazy.page_count(), list.page_count());
+        for i in 0..list.page_count() {
+            for modern in [true, false] {
+                assert_eq!(lazy.page_json(i, modern), list.page_json(i, modern), "page {i}, modern {modern}");
+            }
+        }
         // out of range: an empty page
         assert_eq!(&list.page_json(list.page_count(), true)[..], b"[]");
     }

@@ -161,7 +161,7 @@ impl Catalog {
         }
         let visible =
             self.entries.iter().zip(&self.access).filter(|(_, a)| allowed(a, principal).is_ok()).map(|(e, _)| e.def());
-        let list = Arc::new(ToolList::new(visible));
+        let list = Arc::new(ToolList::new_lazy(visible));
         if cache.len() >= 1024 {
             cache.clear();
         }
