@@ -464,8 +464,19 @@ fn merge_object(
         for (k, v) in own {
             if api.schemas.hides(v, View::Input) {
                 hidden.push(k.as_str());
-            } else {
-                props.insert(k.clone(), api.schemas.view(v, View::Input));
+                continue;
+            }
+            let view = api.schemas.view(v, View::Input);
+            match props.get_mut(k) {
+                // Two parts of the `allOf` constrain the same property: both apply.
+                Some(earlier) if *earlier != view => {
+                    let earlier = std::mem::take(earlier);
+                    props.insert(k.clone(), both(earlier, view));
+                }
+                Some(_) => {}
+                None => {
+                    props.insert(k.clone(), view);
+                }
             }
         }
     }
@@ -476,6 +487,49 @@ fn merge_object(
         return None;
     }
     Some(())
+}
+
+/// One schema that holds where both hold. Two plain schemas (keywords that do not look at
+/// their siblings) whose constraints do not clash become one object — the later one's
+/// annotations win, as a narrowing branch describes the property best; anything else becomes
+/// `allOf` of the two.
+fn both(earlier: Value, later: Value) -> Value {
+    const SIBLING_AWARE: &[&str] = &[
+        "$ref",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "items",
+        "prefixItems",
+        "unevaluatedItems",
+        "contains",
+        "minContains",
+        "maxContains",
+        "dependentSchemas",
+        "$defs",
+    ];
+    const ANNOTATIONS: &[&str] = &["title", "description", "examples", "default", "deprecated"];
+    if let (Value::Object(a), Value::Object(b)) = (&earlier, &later) {
+        let plain = |m: &Map<String, Value>| !m.keys().any(|k| SIBLING_AWARE.contains(&k.as_str()));
+        let agree =
+            b.iter().all(|(k, v)| ANNOTATIONS.contains(&k.as_str()) || a.get(k).is_none_or(|earlier| earlier == v));
+        if plain(a) && plain(b) && agree {
+            let mut merged = a.clone();
+            for (k, v) in b {
+                merged.insert(k.clone(), v.clone());
+            }
+            return Value::Object(merged);
+        }
+    }
+    json!({"allOf": [earlier, later]})
 }
 
 /// The media type a part is sent with, from an `encoding.contentType` that may list several

@@ -5,7 +5,7 @@
 mod common;
 
 use base64::Engine;
-use common::{obj, tool, toolset};
+use common::{api, build, obj, tool, toolset};
 use serde_json::{Value, json};
 use toolgate_tools::{BOUNDARY, PreparedRequest, Tool};
 
@@ -288,4 +288,40 @@ fn json_is_preferred_when_a_body_offers_several_media_types() {
     let p30 = toolset("petstore-3.0.yaml");
     let r = prepare(tool(&p30, "addPet"), json!({"name": "Rex", "photoUrls": []}));
     assert_eq!(content_type(&r), "application/json");
+}
+
+#[test]
+fn a_property_constrained_by_two_all_of_parts_keeps_both() {
+    let doc = json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/pets": {"post": {"operationId": "addPet",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"allOf": [
+                {"$ref": "#/components/schemas/Base"},
+                {"type": "object", "properties": {"name": {"maxLength": 5}, "tag": {"type": "string"}}}]}}}},
+            "responses": {"204": {"description": "ok"}}}}},
+        "components": {"schemas": {"Base": {"type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}}}}}});
+    let set = build(&api(doc.clone()), &Default::default());
+    let t = tool(&set, "addPet");
+    let name = &t.def.input_schema["properties"]["name"];
+    // Constraints that do not clash are merged into one schema.
+    assert_eq!(name, &json!({"type": "string", "maxLength": 5}), "{name}");
+    // Both constraints hold: a string, at most 5 characters.
+    let r = prepare(t, json!({"name": "Rex", "tag": "dog"}));
+    assert_eq!(json_body(&r), json!({"name": "Rex", "tag": "dog"}));
+    for bad in [json!({"name": "Rexanne"}), json!({"name": 7})] {
+        let err = t.prepare(Some(&obj(bad.clone()))).expect_err(&bad.to_string());
+        assert_eq!(err.problems[0].argument, "name", "{bad}: {err}");
+    }
+    assert!(t.prepare(Some(&obj(json!({"tag": "dog"})))).is_err(), "name is still required");
+
+    // Constraints that clash (two `maxLength`s) are both kept, under `allOf`.
+    let mut doc = doc;
+    doc["components"]["schemas"]["Base"]["properties"]["name"] = json!({"type": "string", "maxLength": 3});
+    let set = build(&api(doc), &Default::default());
+    let t = tool(&set, "addPet");
+    let name = &t.def.input_schema["properties"]["name"];
+    assert_eq!(name, &json!({"allOf": [{"type": "string", "maxLength": 3}, {"maxLength": 5}]}), "{name}");
+    assert!(t.prepare(Some(&obj(json!({"name": "Rex"})))).is_ok());
+    let err = t.prepare(Some(&obj(json!({"name": "Rexa"})))).expect_err("4 > 3");
+    assert_eq!(err.problems[0].argument, "name", "{err}");
 }
