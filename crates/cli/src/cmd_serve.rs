@@ -9,10 +9,13 @@ use toolgate::{CallOptions, Catalog, HttpOptions, Mount, ServerOptions, Upstream
 use crate::args::{ServeArgs, StdioArgs, UpstreamArgs};
 use crate::common::{Error, load, toolset_options};
 
+/// Loads the document and builds the catalog; `limit` (rate limiting on) takes the quotas the
+/// document gives its tools (`x-mcp-rate-limit`).
 async fn catalog(
     doc: &crate::args::DocArgs,
     up: &UpstreamArgs,
     select: &crate::args::SelectArgs,
+    limit: &mut Option<toolgate::limit::RateLimit>,
 ) -> Result<(Catalog, ServerOptions), Error> {
     let (source, api) = load(doc).await?;
     let base = toolgate::gateway::base_url(up.upstream.as_deref(), &api, &source)?;
@@ -48,6 +51,9 @@ async fn catalog(
     if mount.toolset().is_empty() {
         return Err("no operation was selected: nothing to serve".into());
     }
+    if let Some(l) = limit.take() {
+        *limit = Some(l.document_limits(&api, mount.toolset())?);
+    }
     let title = (!api.title.is_empty()).then(|| api.title.clone());
     // The document is no longer needed: its memory goes back before the tool list is written.
     drop(api);
@@ -64,7 +70,7 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
     let doc = a.doc.as_ref().ok_or("give the API's document with --openapi FILE|URL (or a --config FILE)")?;
     let loopback = a.listen.ip().is_loopback();
     let auth = crate::auth::config(&a.auth)?;
-    let limit = a.limit.config()?;
+    let mut limit = a.limit.config()?;
     if !loopback && auth.is_none() && !a.allow_unauthenticated {
         return Err(format!(
             "refusing to serve without authentication on {} (not a loopback address); pass --allow-unauthenticated to do it anyway",
@@ -84,7 +90,7 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
     {
         return Err(format!("--websocket {ws}: the path must start with `/` and differ from --path {}", a.path).into());
     }
-    let (catalog, server) = catalog(doc, &a.upstream, &a.select).await?;
+    let (catalog, server) = catalog(doc, &a.upstream, &a.select, &mut limit).await?;
     let mut http = HttpOptions::default();
     if a.allow_any_host {
         http.allowed_hosts = None;
@@ -113,7 +119,7 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
 }
 
 pub async fn stdio(a: StdioArgs) -> Result<ExitCode, Error> {
-    let (catalog, server) = catalog(&a.doc, &a.upstream, &a.select).await?;
+    let (catalog, server) = catalog(&a.doc, &a.upstream, &a.select, &mut None).await?;
     toolgate::serve_stdio(Arc::new(catalog), server).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -184,14 +184,18 @@ fn free_port() -> u16 {
 }
 
 fn start_gateway(file: &Path, port: u16, env: &[(&str, &str)]) -> Gateway {
-    let log = std::fs::File::create(file.with_extension("log")).unwrap();
+    let args = ["--config".to_owned(), file.display().to_string()];
+    start_serve(&args, &file.with_extension("log"), port, env)
+}
+
+/// `toolgate serve ARGS` listening on `port`, its stderr in `log`.
+fn start_serve(args: &[String], log: &Path, port: u16, env: &[(&str, &str)]) -> Gateway {
     let child = Command::new(env!("CARGO_BIN_EXE_toolgate"))
         .arg("serve")
-        .arg("--config")
-        .arg(file)
+        .args(args)
         .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(log)
+        .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     let end = Instant::now() + Duration::from_secs(30);
@@ -199,7 +203,7 @@ fn start_gateway(file: &Path, port: u16, env: &[(&str, &str)]) -> Gateway {
         assert!(
             Instant::now() < end,
             "the gateway did not listen: {}",
-            std::fs::read_to_string(file.with_extension("log")).unwrap_or_default()
+            std::fs::read_to_string(log).unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -327,10 +331,15 @@ fn serve_applies_the_rate_limit_of_the_file() {
     assert!(r.to_string().contains("Rate limit exceeded"), "{r}");
     assert_eq!(call("get_inventory", json!({"sku": "A"}))["result"]["isError"], json!(false), "unlimited tool");
 
-    let bad = write(&d, "bad.toml", "[rate_limit]\nrate = \"lots\"\n");
+    assert_check_refuses(&d, "[rate_limit]\nrate = \"lots\"\n", "[rate_limit]: rate: ");
+}
+
+/// `toolgate check` on a file of `text` (in `d`) fails, saying `want`.
+fn assert_check_refuses(d: &Path, text: &str, want: &str) {
+    let bad = write(d, "bad.toml", text);
     let o = check(&bad, &[]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(out(&o).1.contains("[rate_limit]: rate: "), "{:?}", out(&o));
+    assert_eq!(o.status.code(), Some(1), "{:?}", out(&o));
+    assert!(out(&o).1.contains(want), "{:?}", out(&o));
 }
 
 #[test]
@@ -371,8 +380,29 @@ fn serve_from_a_file_also_over_websocket() {
     drop(gw);
 
     // A path that is not one is refused by check and serve alike, naming the file and the key.
-    let bad = write(&d, "bad.toml", "websocket = \"ws\"\n");
-    let o = check(&bad, &[]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(out(&o).1.contains("bad.toml: websocket = \"ws\": the path must start with `/`"), "{:?}", out(&o));
+    assert_check_refuses(&d, "websocket = \"ws\"\n", "bad.toml: websocket = \"ws\": the path must start with `/`");
+}
+
+#[test]
+fn serve_applies_the_rate_limit_a_document_gives_its_tool() {
+    let (base, mut doc) = start_shop();
+    doc["paths"]["/products/{product_id}"]["get"]["x-mcp-rate-limit"] = json!("1/minute");
+    let d = dir("document-rate-limit");
+    let shop = write(&d, "shop.json", &doc.to_string());
+    let port = free_port();
+    let args: Vec<String> = ["--openapi", &shop.display().to_string(), "--upstream", &base, "--listen"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("127.0.0.1:{port}"), "--rate-limit".into(), "100/minute".into()])
+        .collect();
+    let gw = start_serve(&args, &d.join("serve.log"), port, &[]);
+    let call = |tool: &str, args: Value| rpc(&gw.url, "tools/call", json!({"name": tool, "arguments": args}));
+    assert_eq!(call("get_product", json!({"product_id": 1}))["result"]["isError"], json!(false));
+    let r = call("get_product", json!({"product_id": 1}));
+    assert_eq!(r["result"]["isError"], json!(true), "{r}");
+    assert!(r.to_string().contains("Rate limit exceeded"), "{r}");
+    // The other tools have the caller-wide 100/minute.
+    for _ in 0..3 {
+        assert_eq!(call("get_inventory", json!({"sku": "A"}))["result"]["isError"], json!(false));
+    }
 }
