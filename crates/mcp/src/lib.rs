@@ -22,6 +22,7 @@ pub use backend::{
 pub use http_service::{Engine, HttpOptions, McpHttp, serve};
 pub use notify::{LogLevel, Notifier};
 pub use stdio::serve_stdio;
+pub use ws::CredentialExpiry;
 
 /// Who the server says it is, and list caching hints.
 #[derive(Debug, Clone)]

@@ -29,6 +29,13 @@ use serde_json::{Value, json};
 
 use crate::handler::{Handler, Shared};
 
+/// A request extension an authentication layer adds: when the caller's credentials stop being
+/// valid (a token's `exp`). A WebSocket connection upgraded with it is closed at that moment
+/// (1008, "the access token expired"): its credentials were checked once, at the upgrade, and
+/// must not outlive their expiry. The client reconnects with a fresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialExpiry(pub std::time::SystemTime);
+
 /// The WebSocket subprotocol MCP clients ask for.
 pub(crate) const SUBPROTOCOL: &str = "mcp";
 
@@ -123,8 +130,20 @@ async fn session(
         }
     };
 
+    // When the credentials of the upgrade expire, the connection ends.
+    let expiry = parts.extensions.get::<CredentialExpiry>().map(|e| {
+        let left = e.0.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+        tokio::time::Instant::now() + left
+    });
     let writer = async move {
         let mut ctl_open = true;
+        let expired = async {
+            match expiry {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(expired);
         let period = keep_alive.unwrap_or(std::time::Duration::from_secs(3600));
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -167,6 +186,11 @@ async fn session(
                     if ws_tx.send(Message::Ping(Default::default())).await.is_err() {
                         break;
                     }
+                }
+                () = &mut expired => {
+                    tracing::debug!("WebSocket session closed: the access token expired");
+                    let _ = ws_tx.send(close(close_code::POLICY, "the access token expired")).await;
+                    break;
                 }
             }
         }

@@ -104,6 +104,11 @@ struct Setup {
 const AUD: &str = "http://mcp.test/mcp";
 
 async fn setup_jwt() -> Setup {
+    setup_jwt_with(false).await
+}
+
+/// The JWT setup, with MCP over WebSocket at `/ws` too when `websocket`.
+async fn setup_jwt_with(websocket: bool) -> Setup {
     let jwks = Arc::new(Mutex::new(JwkSet {
         keys: vec![jwk(RSA_A, Algorithm::RS256, "rsa-a"), jwk(EC_A, Algorithm::ES256, "ec-a")],
     }));
@@ -119,8 +124,11 @@ async fn setup_jwt() -> Setup {
     };
     let seen: Seen = Default::default();
     let router = api(seen.clone());
-    let mcp = toolgate::Mcp::new(doc(), router.clone()).auth(auth).build().expect("build");
-    let base = serve(mcp.mount(router)).await;
+    let mut mcp = toolgate::Mcp::new(doc(), router.clone()).auth(auth);
+    if websocket {
+        mcp = mcp.websocket("/ws");
+    }
+    let base = serve(mcp.build().expect("build").mount(router)).await;
     Setup { url: format!("{base}/mcp"), seen, jwks }
 }
 
@@ -621,4 +629,54 @@ async fn introspection_asks_the_authorization_server_and_caches_the_answer() {
     let r = post_list(&url, Some("Bearer other-aud-token")).await;
     assert_eq!(r.status(), 401);
     assert!(www_auth(&r).contains("another audience"));
+}
+
+/// A WebSocket connection's token was checked at the upgrade; when it expires, the server
+/// closes the connection (1008) instead of serving on with it.
+#[tokio::test]
+async fn a_websocket_connection_ends_when_its_token_expires() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
+
+    let s = setup_jwt_with(true).await;
+    let ws_url = s.url.replacen("http://", "ws://", 1).replacen("/mcp", "/ws", 1);
+    let connect = |exp_in: u64| {
+        let mut c = claims(AUD, "items:read");
+        c["exp"] = json!(now() + exp_in);
+        let t = token(RSA_A, Algorithm::RS256, "rsa-a", c);
+        let mut req = ws_url.clone().into_client_request().unwrap();
+        req.headers_mut().insert("sec-websocket-protocol", "mcp".parse().unwrap());
+        req.headers_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
+        async move { tokio_tungstenite::connect_async(req).await.expect("upgrade").0 }
+    };
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let mut short = connect(2).await;
+    let mut long = connect(600).await;
+    for ws in [&mut short, &mut long] {
+        ws.send(Message::text(list.to_string())).await.unwrap();
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap() {
+            Some(Ok(Message::Text(t))) => assert!(t.contains("list_items"), "{t}"),
+            other => panic!("no list: {other:?}"),
+        }
+    }
+    // The short-lived token: a close frame (policy violation) when it expires.
+    let started = std::time::Instant::now();
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(6), short.next()).await.expect("closed in time") {
+            Some(Ok(Message::Close(Some(f)))) => break f,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(closed.code, CloseCode::Policy, "{closed:?}");
+    assert!(closed.reason.contains("expired"), "{closed:?}");
+    assert!(started.elapsed() < Duration::from_secs(4), "closed after {:?}", started.elapsed());
+    // The long-lived one still serves.
+    long.send(Message::text(list.to_string())).await.unwrap();
+    match tokio::time::timeout(Duration::from_secs(5), long.next()).await.unwrap() {
+        Some(Ok(Message::Text(t))) => assert!(t.contains("list_items"), "{t}"),
+        other => panic!("the connection with a valid token ended: {other:?}"),
+    }
 }

@@ -239,6 +239,11 @@ pub async fn require_auth(State(st): State<AuthLayerState>, req: Request, next: 
         }
     }
     let mut req = Request::from_parts(parts, body);
+    // A WebSocket upgraded with these credentials ends when they expire.
+    if let Some(exp) = principal.claims.as_ref().and_then(|c| c.get("exp")).and_then(serde_json::Value::as_u64) {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(exp);
+        req.extensions_mut().insert(toolgate_mcp::CredentialExpiry(at));
+    }
     req.extensions_mut().insert(Arc::new(principal));
     req.extensions_mut().insert(FilterTools(st.config.filter_tools));
     next.run(req).await
