@@ -215,7 +215,7 @@ fn fixed_part(c: &Config) -> Config {
 /// authentication or no host names on a non-loopback address.
 fn check_exposure(c: &Config, has_auth: bool, file: &Path) -> Result<(), String> {
     if let Some(ws) = &c.websocket
-        && (!ws.starts_with('/') || *ws == c.path)
+        && !toolgate::websocket_path_fits(ws, &c.path)
     {
         return Err(format!(
             "{}: websocket = \"{ws}\": the path must start with `/` and differ from path = \"{}\"",

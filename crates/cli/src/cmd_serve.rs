@@ -86,7 +86,7 @@ pub async fn serve(a: ServeArgs) -> Result<ExitCode, Error> {
         .into());
     }
     if let Some(ws) = &a.websocket
-        && (!ws.starts_with('/') || *ws == a.path)
+        && !toolgate::websocket_path_fits(ws, &a.path)
     {
         return Err(format!("--websocket {ws}: the path must start with `/` and differ from --path {}", a.path).into());
     }

@@ -43,7 +43,7 @@ pub use catalog::{CallOptions, Catalog, Mount};
 pub use compose::{Compose, Composed, Part};
 pub use custom::{CustomTool, Request as CustomRequest};
 pub use error::Error;
-pub use mcp::{Mcp, McpEndpoint};
+pub use mcp::{Mcp, McpEndpoint, websocket_path_fits};
 pub use prompts::Prompt;
 pub use resources::{Resource, ResourceTemplate, TemplateRequest};
 pub use source::{Source, SourceError};

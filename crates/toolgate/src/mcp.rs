@@ -243,7 +243,7 @@ impl Mcp {
             None => McpEndpoint::new(catalog, server, self.http, &self.path, self.auth),
         };
         match self.websocket {
-            Some(ws) if ws == self.path || !ws.starts_with('/') => Err(crate::Error::Config(format!(
+            Some(ws) if !websocket_path_fits(&ws, &self.path) => Err(crate::Error::Config(format!(
                 "the WebSocket path `{ws}` must start with `/` and differ from the MCP path `{}`",
                 self.path
             ))),
@@ -251,6 +251,12 @@ impl Mcp {
             None => Ok(endpoint),
         }
     }
+}
+
+/// Whether `ws` can be the WebSocket path beside an MCP endpoint at `mcp_path`: it starts with
+/// `/` and is not that path.
+pub fn websocket_path_fits(ws: &str, mcp_path: &str) -> bool {
+    ws.starts_with('/') && ws != mcp_path
 }
 
 /// A built MCP endpoint.

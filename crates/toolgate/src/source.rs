@@ -57,9 +57,10 @@ impl Source {
             Source::File(path) => {
                 // On a multi-threaded runtime the file is loaded on this very thread (its
                 // worker role handed over meanwhile): glibc's malloc keeps the memory a thread
-                // frees in that thread's arena, so the ~25 MB that parsing a large document
-                // frees is then used again by the tool build that follows here, instead of
-                // staying with a blocking-pool thread (GitHub's API: peak RSS 110 -> 97 MB).
+                // frees in that thread's arena, so what parsing a large document frees is used
+                // again by the tool build that follows here, instead of staying with a
+                // blocking-pool thread (`toolgate serve` on GitHub's API: VmHWM after start-up
+                // 110,080 -> 95,312 kB).
                 if tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
                     return tokio::task::block_in_place(|| toolgate_openapi::load_file(path, opts))
                         .map_err(SourceError::Load);

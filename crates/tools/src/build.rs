@@ -19,9 +19,10 @@ use crate::tool::{Annotations, SkipReason, Skipped, Source, Tool, ToolDef, Tools
 pub enum OutputSchemas {
     /// Advertise the documented response schema with its value constraints relaxed (`required`,
     /// `enum`, bounds, `format`, `additionalProperties: false` dropped; every type also allows
-    /// `null`; `oneOf` read as `anyOf`; `examples` left out), and check each result against it. A result that still
-    /// does not fit is sent as text, with a small `structuredContent` object that says why, so a
-    /// successful upstream call never fails in a client that validates (the default).
+    /// `null`; `oneOf` read as `anyOf`; `examples` left out), and check each result against it.
+    /// A result that still does not fit is sent as text, with a small `structuredContent` object
+    /// that says why, so a successful upstream call never fails in a client that validates (the
+    /// default).
     #[default]
     Tolerant,
     /// Advertise the documented schema as it is and send results as they are.
@@ -469,11 +470,7 @@ fn merge_object(
             let view = api.schemas.view(v, View::Input);
             match props.get_mut(k) {
                 // Two parts of the `allOf` constrain the same property: both apply.
-                Some(earlier) if *earlier != view => {
-                    let earlier = std::mem::take(earlier);
-                    props.insert(k.clone(), both(earlier, view));
-                }
-                Some(_) => {}
+                Some(earlier) => *earlier = both(std::mem::take(earlier), view),
                 None => {
                     props.insert(k.clone(), view);
                 }
@@ -489,11 +486,14 @@ fn merge_object(
     Some(())
 }
 
-/// One schema that holds where both hold. Two plain schemas (keywords that do not look at
-/// their siblings) whose constraints do not clash become one object — the later one's
-/// annotations win, as a narrowing branch describes the property best; anything else becomes
-/// `allOf` of the two.
+/// One schema that holds where both hold: the same schema twice is itself; two plain schemas
+/// (keywords that do not look at their siblings) whose constraints do not clash become one
+/// object — the later one's annotations win, as a narrowing branch describes the property best;
+/// anything else becomes `allOf` of the two.
 fn both(earlier: Value, later: Value) -> Value {
+    if earlier == later {
+        return earlier;
+    }
     const SIBLING_AWARE: &[&str] = &[
         "$ref",
         "allOf",
@@ -517,19 +517,20 @@ fn both(earlier: Value, later: Value) -> Value {
         "$defs",
     ];
     const ANNOTATIONS: &[&str] = &["title", "description", "examples", "default", "deprecated"];
-    if let (Value::Object(a), Value::Object(b)) = (&earlier, &later) {
-        let plain = |m: &Map<String, Value>| !m.keys().any(|k| SIBLING_AWARE.contains(&k.as_str()));
-        let agree =
-            b.iter().all(|(k, v)| ANNOTATIONS.contains(&k.as_str()) || a.get(k).is_none_or(|earlier| earlier == v));
-        if plain(a) && plain(b) && agree {
-            let mut merged = a.clone();
-            for (k, v) in b {
-                merged.insert(k.clone(), v.clone());
+    match (earlier, later) {
+        (Value::Object(mut a), Value::Object(b)) => {
+            let plain = |m: &Map<String, Value>| !m.keys().any(|k| SIBLING_AWARE.contains(&k.as_str()));
+            let agree =
+                b.iter().all(|(k, v)| ANNOTATIONS.contains(&k.as_str()) || a.get(k).is_none_or(|earlier| earlier == v));
+            if plain(&a) && plain(&b) && agree {
+                a.extend(b);
+                Value::Object(a)
+            } else {
+                json!({"allOf": [a, b]})
             }
-            return Value::Object(merged);
         }
+        (earlier, later) => json!({"allOf": [earlier, later]}),
     }
-    json!({"allOf": [earlier, later]})
 }
 
 /// The media type a part is sent with, from an `encoding.contentType` that may list several

@@ -239,8 +239,12 @@ pub async fn require_auth(State(st): State<AuthLayerState>, req: Request, next: 
         }
     }
     let mut req = Request::from_parts(parts, body);
-    // A WebSocket upgraded with these credentials ends when they expire.
-    if let Some(exp) = principal.claims.as_ref().and_then(|c| c.get("exp")).and_then(serde_json::Value::as_u64) {
+    // A WebSocket upgraded with these credentials ends when they expire (other requests end
+    // long before: no need to look).
+    let upgrade = req.headers().get(header::UPGRADE).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if let Some(exp) =
+        principal.claims.as_ref().filter(|_| upgrade).and_then(|c| c.get("exp")).and_then(serde_json::Value::as_u64)
+    {
         let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(exp);
         req.extensions_mut().insert(toolgate_mcp::CredentialExpiry(at));
     }
