@@ -73,7 +73,8 @@ pub enum Command {
     ///   upstream = "https://api.example"  # default: the document's first server
     ///   namespace = "api"                 # tool names become api_*
     ///   include_operations = [..]         # and exclude_*, include_tags, …, include_deprecated,
-    ///                                     # max_name_len, output_schemas, lenient, allow_external_refs
+    ///                                     # max_name_len, max_schema_bytes, output_schemas,
+    ///                                     # lenient, allow_external_refs
     ///   forward_headers = ["x-request-id"]
     ///   headers = { "x-client" = "toolgate" }
     ///   timeout = 30                      # seconds
@@ -277,6 +278,10 @@ pub struct SelectArgs {
     /// How output schemas are advertised.
     #[arg(long, value_enum, default_value_t = OutputSchemasArg::Tolerant)]
     pub output_schemas: OutputSchemasArg,
+    /// About how many bytes of JSON each tool's input and output schema may take: beyond it,
+    /// the definitions farthest from the root become stubs (`toolgate lint` says which tools).
+    #[arg(long, value_name = "BYTES", default_value_t = toolgate_tools::DEFAULT_MAX_SCHEMA_BYTES)]
+    pub max_schema_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]

@@ -72,6 +72,7 @@ async fn build_mount(
         include_deprecated: m.include_deprecated,
         namespace: m.namespace.clone(),
         max_name_len: m.max_name_len.unwrap_or(64),
+        max_schema_bytes: m.max_schema_bytes.unwrap_or(toolgate_tools::DEFAULT_MAX_SCHEMA_BYTES),
         output_schemas: match m.output_schemas {
             None | Some(OutputSchemasName::Tolerant) => OutputSchemasArg::Tolerant,
             Some(OutputSchemasName::Strict) => OutputSchemasArg::Strict,

@@ -33,6 +33,7 @@ pub fn toolset_options(s: &SelectArgs) -> ToolsetOptions {
         },
         namespace: s.namespace.clone(),
         max_name_len: s.max_name_len,
+        max_schema_bytes: s.max_schema_bytes,
         output_schemas: match s.output_schemas {
             OutputSchemasArg::Tolerant => OutputSchemas::Tolerant,
             OutputSchemasArg::Strict => OutputSchemas::Strict,

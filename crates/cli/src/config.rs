@@ -202,6 +202,8 @@ pub struct MountConfig {
     pub include_deprecated: bool,
     /// Longest tool name, 16 to 128 (the namespace counts).
     pub max_name_len: Option<usize>,
+    /// About how many bytes each tool schema may take (see `--max-schema-bytes`).
+    pub max_schema_bytes: Option<usize>,
     pub output_schemas: Option<OutputSchemasName>,
     /// Follow `$ref`s to files in the document's directory.
     #[serde(default)]

@@ -6,6 +6,7 @@
 //! that uses such references into a self-contained one with exactly the `$defs` it needs.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
@@ -80,6 +81,18 @@ pub enum View {
 pub struct Schemas {
     defs: Vec<Def>,
     by_name: HashMap<String, usize>,
+    /// The serialized size of each definition, measured on first use by a budget.
+    sizes: OnceLock<Vec<usize>>,
+}
+
+/// Which definitions a schema may carry within a size budget (see
+/// [`Schemas::dependencies_within`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Within<'a> {
+    /// The definitions kept, in a stable order.
+    pub kept: Vec<&'a str>,
+    /// The definitions left out: references to them become stubs ([`Schemas::stub_elided`]).
+    pub elided: Vec<&'a str>,
 }
 
 impl Schemas {
@@ -180,6 +193,47 @@ impl Schemas {
         root
     }
 
+    /// [`Schemas::bundle_owned`] within a budget of about `budget` bytes of JSON (see
+    /// [`Schemas::dependencies_within`]), and the names of the definitions left out.
+    pub fn bundle_within(&self, root: Value, view: View, budget: usize) -> (Value, Vec<String>) {
+        let mut root = match root {
+            Value::Bool(true) => json!({}),
+            other => self.view_owned(other, view),
+        };
+        let within = self.dependencies_within(&root, budget);
+        if within.kept.is_empty() && within.elided.is_empty() {
+            return (root, Vec::new());
+        }
+        let elided: HashSet<&str> = within.elided.iter().copied().collect();
+        if !elided.is_empty() {
+            self.stub(&mut root, &elided, 0);
+        }
+        let Value::Object(map) = &mut root else {
+            return (root, Vec::new());
+        };
+        let mut defs = match map.shift_remove("$defs") {
+            Some(Value::Object(existing)) => existing,
+            _ => Map::new(),
+        };
+        for name in &within.kept {
+            let Some(def) = self.get(name) else { continue };
+            let needs_view = match view {
+                View::Neutral => false,
+                View::Input => def.read_only,
+                View::Output => def.write_only,
+            };
+            let mut schema = if needs_view { self.view(&def.schema, view) } else { def.schema.clone() };
+            if !elided.is_empty() {
+                self.stub(&mut schema, &elided, 0);
+            }
+            defs.insert(def.name.clone(), schema);
+        }
+        if !defs.is_empty() {
+            map.insert("$defs".into(), Value::Object(defs));
+        }
+        (root, within.elided.into_iter().map(str::to_owned).collect())
+    }
+
     /// Indices of every definition `schema` uses, directly or not, in index order.
     fn closure(&self, schema: &Value) -> Vec<usize> {
         let mut seen = HashSet::new();
@@ -212,6 +266,102 @@ impl Schemas {
     /// Names of every definition `schema` uses, directly or not, in a stable order.
     pub fn dependencies(&self, schema: &Value) -> Vec<&str> {
         self.closure(schema).into_iter().map(|i| self.defs[i].name.as_str()).collect()
+    }
+
+    /// [`Schemas::dependencies`] within a budget of about `budget` bytes of JSON for the schema
+    /// and its definitions together. When everything fits, every definition is kept. Otherwise
+    /// the definitions nearest to the schema (by how many references away they are) are kept
+    /// while they fit, and the rest are left out: a model sees the top of a huge schema
+    /// (Microsoft Graph's entities reach 1,700 definitions and 2 MB) rather than nothing.
+    pub fn dependencies_within(&self, schema: &Value, budget: usize) -> Within<'_> {
+        let name = |i: usize| self.defs[i].name.as_str();
+        let closure = self.closure(schema);
+        let sizes = self.sizes();
+        let all: usize = closure.iter().map(|&i| sizes[i]).sum();
+        if closure.is_empty() || all.saturating_add(json_len(schema)) <= budget {
+            return Within { kept: closure.into_iter().map(name).collect(), elided: Vec::new() };
+        }
+        let mut room = budget.saturating_sub(json_len(schema));
+        let mut kept = Vec::new();
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut level: Vec<usize> = Vec::new();
+        collect_refs(schema, &mut |n| {
+            if let Some(&i) = self.by_name.get(n)
+                && seen.insert(i)
+            {
+                level.push(i);
+            }
+        });
+        // Breadth first, one distance at a time, each distance in index order: deterministic.
+        'levels: while !level.is_empty() {
+            level.sort_unstable();
+            let mut next = Vec::new();
+            for &i in &level {
+                if sizes[i] > room {
+                    break 'levels;
+                }
+                room -= sizes[i];
+                kept.push(i);
+                for &d in &self.defs[i].deps {
+                    if seen.insert(d) {
+                        next.push(d);
+                    }
+                }
+            }
+            level = next;
+        }
+        kept.sort_unstable();
+        let keep: HashSet<usize> = kept.iter().copied().collect();
+        let elided = closure.into_iter().filter(|i| !keep.contains(i)).map(name).collect();
+        Within { kept: kept.into_iter().map(name).collect(), elided }
+    }
+
+    /// Replaces every reference to an `elided` definition in `schema` (a bundle's root or one of
+    /// its kept definitions) by a stub that accepts any value of the definition's type and says
+    /// what was left out. Discriminator mappings to them are dropped.
+    pub fn stub_elided(&self, schema: &mut Value, elided: &HashSet<&str>) {
+        self.stub(schema, elided, 0);
+    }
+
+    fn stub(&self, v: &mut Value, elided: &HashSet<&str>, depth: usize) {
+        let Value::Object(map) = v else { return };
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let target = match map.get("$ref") {
+            Some(Value::String(r)) => r.strip_prefix(REF_PREFIX).filter(|n| elided.contains(n)).map(str::to_owned),
+            _ => None,
+        };
+        if let Some(name) = target {
+            map.shift_remove("$ref");
+            let def = self.get(&name).and_then(|d| d.schema.as_object());
+            if let Some(t) = def.and_then(|d| d.get("type")) {
+                map.entry("type").or_insert_with(|| t.clone());
+            }
+            if !map.contains_key("description") {
+                let what = def.and_then(|d| d.get("description")).and_then(Value::as_str).map_or(String::new(), |d| {
+                    let d: String = d.chars().take(200).collect();
+                    format!(": {}", d.trim_end())
+                });
+                map.insert(
+                    "description".into(),
+                    Value::String(format!(
+                        "A `{name}`{what} (its schema is left out to keep this tool's schema small)"
+                    )),
+                );
+            }
+        }
+        if let Some(Value::Object(disc)) = map.get_mut("discriminator")
+            && let Some(Value::Object(mapping)) = disc.get_mut("mapping")
+        {
+            mapping
+                .retain(|_, t| t.as_str().and_then(|r| r.strip_prefix(REF_PREFIX)).is_none_or(|n| !elided.contains(n)));
+        }
+        for_each_subschema_mut(map, |s| self.stub(s, elided, depth + 1));
+    }
+
+    fn sizes(&self) -> &[usize] {
+        self.sizes.get_or_init(|| self.defs.iter().map(|d| json_len(&d.schema) + d.name.len() + 4).collect())
     }
 
     fn flagged(&self, schema: &Value, flag: &str) -> bool {
@@ -285,6 +435,23 @@ pub fn for_each_subschema_mut(map: &mut Map<String, Value>, mut f: impl FnMut(&m
 }
 
 /// Calls `f` with the name of every `#/$defs/NAME` reference in `v` (and discriminator mappings).
+/// The length of a value's compact JSON text, without making the text.
+pub fn json_len(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
 pub(crate) fn collect_refs(v: &Value, f: &mut impl FnMut(&str)) {
     match v {
         Value::Object(map) => {
@@ -1138,7 +1305,7 @@ impl Builder<'_> {
                 deps: slot.deps,
             });
         }
-        (Schemas { defs, by_name }, self.diagnostics, problems)
+        (Schemas { defs, by_name, sizes: OnceLock::new() }, self.diagnostics, problems)
     }
 }
 

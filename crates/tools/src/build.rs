@@ -66,6 +66,12 @@ pub struct ToolsetOptions {
     pub output_schemas: OutputSchemas,
     /// Timeout for tools that do not set their own.
     pub default_timeout: Option<Duration>,
+    /// About how many bytes of JSON each input and each output schema may take (32 KiB by
+    /// default). A schema that would be larger keeps the definitions nearest to its root and
+    /// has the others replaced by stubs that accept any value of their type (a warning says how
+    /// many): Microsoft Graph's entity schemas reach 2 MB each, more than any model should be
+    /// sent per tool. The upstream still validates what it receives.
+    pub max_schema_bytes: usize,
 }
 
 impl Default for ToolsetOptions {
@@ -78,9 +84,13 @@ impl Default for ToolsetOptions {
             overrides: IndexMap::new(),
             output_schemas: OutputSchemas::default(),
             default_timeout: None,
+            max_schema_bytes: DEFAULT_MAX_SCHEMA_BYTES,
         }
     }
 }
+
+/// The default of [`ToolsetOptions::max_schema_bytes`].
+pub const DEFAULT_MAX_SCHEMA_BYTES: usize = 32 * 1024;
 
 const FILE_SCHEMA_DESCRIPTION: &str =
     "A file: its bytes base64-encoded in `content`, with an optional `filename` and `content_type`.";
@@ -246,13 +256,20 @@ fn build_tool(
     cache: &mut DefCache,
 ) -> Result<Tool, String> {
     let mut warnings = Vec::new();
-    let input = input_schema(api, op, &mut warnings)?;
+    let input = input_schema(api, op, opts.max_schema_bytes, &mut warnings)?;
     let (output_schema, wrap_output) = match opts.output_schemas {
         OutputSchemas::Off => (None, false),
-        policy => match shared_output_schema(api, op, policy == OutputSchemas::Tolerant, cache) {
-            Some((schema, wrap)) => (Some(schema), wrap),
-            None => (None, false),
-        },
+        policy => {
+            match shared_output_schema(api, op, policy == OutputSchemas::Tolerant, opts.max_schema_bytes, cache) {
+                Some((schema, wrap, elided)) => {
+                    if elided > 0 {
+                        warnings.push(trimmed("output", elided, opts.max_schema_bytes));
+                    }
+                    (Some(schema), wrap)
+                }
+                None => (None, false),
+            }
+        }
     };
     let summary = op.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let title = ov.and_then(|o| o.title.clone()).or(summary).map(|t| truncate(&t, 200));
@@ -547,7 +564,14 @@ fn is_file_schema(api: &Api, s: &Value) -> bool {
     matches!(fmt, Some("binary")) || media.is_some_and(|m| !m.contains("json") && !m.starts_with("text/"))
 }
 
-fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result<Input, String> {
+/// The warning for a schema that [`ToolsetOptions::max_schema_bytes`] trimmed.
+fn trimmed(which: &str, elided: usize, budget: usize) -> String {
+    format!(
+        "{which} schema: {elided} nested definition(s) left out to stay within max_schema_bytes ({budget}); raise it to keep them"
+    )
+}
+
+fn input_schema(api: &Api, op: &Operation, budget: usize, warnings: &mut Vec<String>) -> Result<Input, String> {
     let template = parse_template(&op.path);
     let mut props: Map<String, Value> = Map::new();
     let mut required: Vec<String> = Vec::new();
@@ -689,6 +713,20 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
         }
         taken.insert(arg.clone());
         let mut s = p.schema.clone();
+        if api.schemas.hides(&s, View::Input) {
+            // A parameter is always the caller's to send: `readOnly` is about body properties.
+            // (GitHub's `alert_number` path parameter uses a `readOnly` schema; stripped, the
+            // tool could not be called at all.)
+            if let Value::Object(m) = &mut s {
+                m.shift_remove("readOnly");
+            }
+            if api.schemas.hides(&s, View::Input) {
+                s = json!({"allOf": [s]});
+            }
+        }
+        if p.location == ParameterLocation::Path {
+            not_empty(api, &mut s);
+        }
         describe(&mut s, p.description.as_deref());
         if p.deprecated
             && let Value::Object(m) = &mut s
@@ -741,7 +779,10 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
         root.insert("required".into(), json!(required));
     }
     root.insert("additionalProperties".into(), Value::Bool(false));
-    let bundled = api.schemas.bundle_owned(Value::Object(root), View::Input);
+    let (bundled, elided) = api.schemas.bundle_within(Value::Object(root), View::Input, budget);
+    if !elided.is_empty() {
+        warnings.push(trimmed("input", elided.len(), budget));
+    }
     let method = http::Method::from_bytes(op.method.as_str().as_bytes())
         .map_err(|_| format!("`{}` is not a valid HTTP method", op.method))?;
     let accept = success_media(op).map(|m| m.iter().map(|m| m.media_type.as_str()).collect::<Vec<_>>().join(", "));
@@ -750,6 +791,32 @@ fn input_schema(api: &Api, op: &Operation, warnings: &mut Vec<String>) -> Result
         plan: RequestPlan { method, path, params, body, content_type, accept },
         body_args,
     })
+}
+
+/// Says in a path parameter's schema what [`RequestPlan::build`] enforces: a path segment is
+/// never empty (an empty one would call another URL). Real documents offer `""` in enums and
+/// arrays without `minItems`; the model should learn it from the schema, not from a refusal.
+fn not_empty(api: &Api, s: &mut Value) {
+    if !s.is_object() {
+        return;
+    }
+    let target = api.schemas.resolve(s);
+    let types: Vec<&str> = match target.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec!["string"],
+    };
+    let mut add = Vec::new();
+    for (ty, key) in [("string", "minLength"), ("array", "minItems"), ("object", "minProperties")] {
+        let floor = target.get(key).and_then(Value::as_u64).unwrap_or(0);
+        if types.contains(&ty) && floor == 0 {
+            add.push(key);
+        }
+    }
+    let Value::Object(m) = s else { return };
+    for key in add {
+        m.insert(key.into(), json!(1));
+    }
 }
 
 /// An argument name clients accept: `[A-Za-z0-9_.-]`, 1–64 characters (Claude's API refuses
@@ -874,29 +941,36 @@ struct DefCache {
     finished: HashMap<String, Option<SharedOutput>>,
 }
 
-/// A finished output schema and whether results are wrapped.
-type SharedOutput = (Arc<Map<String, Value>>, bool);
+/// A finished output schema, whether results are wrapped, and how many definitions the size
+/// budget left out.
+type SharedOutput = (Arc<Map<String, Value>>, bool, usize);
 
 /// [`output_schema`] with [`allow_escape`] applied when `tolerant`, shared among the operations
 /// whose success responses have the same JSON schema.
-fn shared_output_schema(api: &Api, op: &Operation, tolerant: bool, cache: &mut DefCache) -> Option<SharedOutput> {
-    let make = |schema: Option<(Value, bool)>| {
-        schema.map(|(mut schema, wrap)| {
+fn shared_output_schema(
+    api: &Api,
+    op: &Operation,
+    tolerant: bool,
+    budget: usize,
+    cache: &mut DefCache,
+) -> Option<SharedOutput> {
+    let make = |schema: Option<(Value, bool, usize)>| {
+        schema.map(|(mut schema, wrap, elided)| {
             if tolerant {
                 allow_escape(&mut schema);
             }
-            (Arc::new(into_map(schema)), wrap)
+            (Arc::new(into_map(schema)), wrap, elided)
         })
     };
     match output_source(op)? {
-        OutputSource::Stream => make(Some(stream_output(tolerant))),
+        OutputSource::Stream => make(Some(stream_output(tolerant)).map(|(s, w)| (s, w, 0))),
         OutputSource::Json(schema) => {
             // The key is order-sensitive (the output keeps the document's order).
             let key = serde_json::to_string(schema).ok()?;
             if let Some(done) = cache.finished.get(&key) {
                 return done.clone();
             }
-            let done = make(output_schema(api, schema, tolerant, cache));
+            let done = make(output_schema(api, schema, tolerant, budget, cache));
             cache.finished.insert(key, done.clone());
             done
         }
@@ -931,9 +1005,16 @@ fn stream_output(tolerant: bool) -> (Value, bool) {
     (s, false)
 }
 
-/// The output schema made from a success response's schema (bundled, object-rooted, relaxed
-/// when `tolerant`) and whether results are wrapped.
-fn output_schema(api: &Api, schema: &Value, tolerant: bool, cache: &mut DefCache) -> Option<(Value, bool)> {
+/// The output schema made from a success response's schema (bundled within `budget`,
+/// object-rooted, relaxed when `tolerant`), whether results are wrapped, and how many
+/// definitions the budget left out.
+fn output_schema(
+    api: &Api,
+    schema: &Value,
+    tolerant: bool,
+    budget: usize,
+    cache: &mut DefCache,
+) -> Option<(Value, bool, usize)> {
     let root = match schema {
         Value::Bool(true) => json!({}),
         other => api.schemas.view(other, View::Output),
@@ -956,16 +1037,26 @@ fn output_schema(api: &Api, schema: &Value, tolerant: bool, cache: &mut DefCache
     }
     // The definitions the (inlined) root uses: an inlined definition is left out unless it is
     // recursive.
-    let (names, own_defs): (Vec<String>, Option<Value>) = {
+    let (names, elided, own_defs): (Vec<String>, Vec<String>, Option<Value>) = {
         let both = Value::Array(vec![Value::Object(std::mem::take(&mut root)), own_defs.unwrap_or(Value::Null)]);
-        let names = api.schemas.dependencies(&both).into_iter().map(str::to_owned).collect();
+        let within = api.schemas.dependencies_within(&both, budget);
+        let names = within.kept.into_iter().map(str::to_owned).collect();
+        let elided = within.elided.into_iter().map(str::to_owned).collect();
         let Value::Array(mut both) = both else { return None };
         let own = both.pop().filter(|d| !d.is_null());
         if let Some(Value::Object(m)) = both.pop() {
             root = m;
         }
-        (names, own)
+        (names, elided, own)
     };
+    let elided_set: HashSet<&str> = elided.iter().map(String::as_str).collect();
+    if !elided_set.is_empty() {
+        let mut v = Value::Object(std::mem::take(&mut root));
+        api.schemas.stub_elided(&mut v, &elided_set);
+        if let Value::Object(m) = v {
+            root = m;
+        }
+    }
     let is_object = match root.get("type") {
         Some(Value::String(t)) => t == "object",
         Some(Value::Array(_)) => false,
@@ -1013,7 +1104,11 @@ fn output_schema(api: &Api, schema: &Value, tolerant: bool, cache: &mut DefCache
                     }
                     s
                 });
-                defs.insert(name, schema.clone());
+                let mut schema = schema.clone();
+                if !elided_set.is_empty() {
+                    api.schemas.stub_elided(&mut schema, &elided_set);
+                }
+                defs.insert(name, schema);
             }
             Some(Value::Object(defs))
         }
@@ -1021,7 +1116,7 @@ fn output_schema(api: &Api, schema: &Value, tolerant: bool, cache: &mut DefCache
     if let (Some(d), Value::Object(m)) = (defs, &mut out) {
         m.insert("$defs".into(), d);
     }
-    Some((out, wrap))
+    Some((out, wrap, elided.len()))
 }
 
 /// Makes sure the escape object (`{"_toolgate": …}`, see [`OutputSchemas::Tolerant`]) fits a

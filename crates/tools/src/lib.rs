@@ -37,7 +37,7 @@ pub mod stream;
 mod tool;
 mod validate;
 
-pub use build::{OutputSchemas, Override, ToolsetOptions};
+pub use build::{DEFAULT_MAX_SCHEMA_BYTES, OutputSchemas, Override, ToolsetOptions};
 pub use error::{ArgumentError, ArgumentProblem, BuildError};
 pub use output::{Body, Content, ESCAPE_KEY, ToolOutput};
 pub use plan::{BOUNDARY, BaseUrl, BodyPlan, FieldPlan, ParamPlan, PathPart, PreparedRequest, RequestPlan};

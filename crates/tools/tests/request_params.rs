@@ -428,3 +428,55 @@ fn accept_comes_from_the_success_responses() {
     assert_eq!(req.headers["accept"], "application/json, application/xml");
     assert!(req.headers.get("content-type").is_none(), "no body, no content type");
 }
+
+/// GitHub's `alert_number` path parameter refers to a schema marked `readOnly` (it is a field of
+/// the alert too). The input view drops `readOnly` body properties; a parameter must stay, or
+/// the tool cannot be called at all (found by tests/real_apis.rs in interop).
+#[test]
+fn a_parameter_with_a_read_only_schema_is_still_an_argument() {
+    let doc = json!({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/alerts/{alert_number}": {"get": {
+            "operationId": "get_alert",
+            "parameters": [
+                {"name": "alert_number", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/alert-number"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "readOnly": true}}
+            ],
+            "responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {"alert-number": {"type": "integer", "readOnly": true, "description": "The alert number."}}}
+    });
+    let set = common::build(&common::api(doc), &toolgate_tools::ToolsetOptions::default());
+    let t = tool(&set, "get_alert");
+    let props = t.def.input_schema["properties"].as_object().unwrap();
+    assert!(props.contains_key("alert_number") && props.contains_key("page"), "{props:?}");
+    assert_eq!(t.def.input_schema["required"], json!(["alert_number"]));
+    let req = prepare(t, json!({"alert_number": 42, "page": 2}));
+    assert_eq!(req.path_and_query, "/alerts/42?page=2");
+}
+
+/// A path segment is never empty ([`RequestPlan`] refuses it); the schema says so, so that
+/// what the schema accepts is what a call accepts.
+#[test]
+fn path_parameter_schemas_say_they_cannot_be_empty() {
+    let set = tools_of(json!({"/d/{name}/{ids}/{f}": {"get": {
+        "operationId": "get_d",
+        "parameters": [
+            {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "enum": ["", "mini"]}},
+            {"name": "ids", "in": "path", "required": true, "schema": {"type": "array", "items": {"type": "integer"}}},
+            {"name": "f", "in": "path", "required": true, "schema": {"type": "string", "minLength": 3}}
+        ],
+        "responses": {"200": {"description": "ok"}}}}}));
+    let t = tool(&set, "get_d");
+    let props = &t.def.input_schema["properties"];
+    assert_eq!(props["name"]["minLength"], 1);
+    assert_eq!(props["ids"]["minItems"], 1);
+    assert_eq!(props["f"]["minLength"], 3, "a stricter floor is kept");
+    let validator = jsonschema::draft202012::new(&Value::Object((*t.def.input_schema).clone())).unwrap();
+    for bad in [json!({"name": "", "ids": [1], "f": "abc"}), json!({"name": "mini", "ids": [], "f": "abc"})] {
+        assert!(!validator.is_valid(&bad), "the schema accepts {bad}");
+        assert!(t.prepare(bad.as_object()).is_err(), "a call accepts {bad}");
+    }
+    let good = json!({"name": "mini", "ids": [1, 2], "f": "abc"});
+    assert!(validator.is_valid(&good));
+    assert_eq!(prepare(t, good).path_and_query, "/d/mini/1,2/abc");
+}
