@@ -470,6 +470,11 @@ pub(crate) fn collect_refs(v: &Value, f: &mut impl FnMut(&str)) {
                         }
                     }
                     ("enum" | "const" | "default" | "examples", _) => {}
+                    // Property names are names, not keywords: a property called `examples`
+                    // or `mapping` is a schema like any other.
+                    (_, Value::Object(named)) if keyword(k) == Keyword::Map => {
+                        named.values().for_each(|s| collect_refs(s, f));
+                    }
                     _ => collect_refs(child, f),
                 }
             }
@@ -1209,7 +1214,17 @@ impl<'d> Builder<'d> {
                 } else {
                     format!("#/components/schemas/{t}")
                 };
-                let loc = self.docs.target(&at, &reference)?;
+                // A mapping only names which branch a value takes; JSON Schema validation never
+                // reads it. One that points nowhere (DigitalOcean's documents keep mappings into
+                // files that were never published) is dropped with a warning, not fatal.
+                let loc = match self.docs.target(&at, &reference) {
+                    Ok(loc) => loc,
+                    Err(p) => {
+                        let ptr = pointer::join(&pointer::join(&at.ptr, "mapping"), &key);
+                        self.warn(doc, &ptr, format!("discriminator mapping left out: {}", p.message));
+                        continue;
+                    }
+                };
                 let i = self.slot(loc);
                 self.deps.push(i);
                 out.insert(key, Value::String(format!("{REF_PREFIX}{}", self.slots[i].name)));

@@ -250,3 +250,36 @@ fn text_from_a_url_is_named_by_its_origin() {
     let api = toolgate_openapi::load_text(&ok, "http://api.test/openapi.json", &Default::default()).expect("loads");
     assert_eq!(api.operations.len(), 1);
 }
+
+/// A discriminator mapping only names which branch a value takes. Entries that point nowhere
+/// (DigitalOcean's published document keeps mappings into files that were never published)
+/// are dropped with a warning that names the entry; the document loads, the good entries stay.
+#[test]
+fn a_discriminator_mapping_that_points_nowhere_is_dropped_with_a_warning() {
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/pets": {"post": {"operationId": "add_pet",
+            "requestBody": {"content": {"application/json": {"schema": {
+                "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                "discriminator": {"propertyName": "kind", "mapping": {
+                    "cat": "#/components/schemas/Cat",
+                    "dog": "models/pets.yml#/dog",
+                    "cow": "#/cow"}}}}}},
+            "responses": {"204": {"description": "ok"}}}}},
+        "components": {"schemas": {
+            "Cat": {"type": "object", "properties": {"kind": {"type": "string"}}},
+            "Dog": {"type": "object", "properties": {"kind": {"type": "string"}}}}}});
+    let api = load_value(doc, &LoadOptions::default()).unwrap();
+    let base = "/paths/~1pets/post/requestBody/content/application~1json/schema/discriminator/mapping";
+    for (key, why) in [("dog", "external"), ("cow", "points to nothing")] {
+        assert!(
+            api.diagnostics.iter().any(|d| d.pointer == format!("{base}/{key}")
+                && d.message.contains("mapping left out")
+                && d.message.contains(why)),
+            "no warning for `{key}`: {:?}",
+            api.diagnostics
+        );
+    }
+    let body = api.operations[0].request_body.as_ref().unwrap().content[0].schema.as_ref().unwrap();
+    let mapping = body["discriminator"]["mapping"].as_object().unwrap();
+    assert_eq!(mapping.keys().collect::<Vec<_>>(), ["cat"], "{mapping:?}");
+}

@@ -297,3 +297,38 @@ fn output_schemas_are_objects_and_non_objects_are_wrapped() {
     assert!(tool(&set, "edge_response_2xx_wildcard").def.output_schema.is_some());
     assert!(tool(&set, "edge_response_any_media").def.output_schema.is_some());
 }
+
+/// Properties named like keywords (`examples`, `default`, `enum`, `const`, `mapping`) are
+/// schemas like any other: the definitions they reference are bundled, so every `$ref` resolves.
+/// (Google's Data Labeling API lists `examples`; its output schema had a dangling `$ref`.)
+#[test]
+fn properties_named_like_keywords_keep_their_definitions() {
+    let doc = json!({
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/things": {"post": {
+            "operationId": "make_thing",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}}},
+        "components": {"schemas": {
+            "Thing": {"type": "object", "properties": {
+                "examples": {"type": "array", "items": {"$ref": "#/components/schemas/Example"}},
+                "default": {"$ref": "#/components/schemas/Setting"},
+                "enum": {"$ref": "#/components/schemas/Setting"},
+                "const": {"$ref": "#/components/schemas/Setting"},
+                "mapping": {"$ref": "#/components/schemas/Setting"}}},
+            "Example": {"type": "object", "properties": {"text": {"type": "string"}}},
+            "Setting": {"type": "object", "properties": {"on": {"type": "boolean"}}}
+        }}
+    });
+    let set = common::build(&common::api(doc), &toolgate_tools::ToolsetOptions::default());
+    let t = tool(&set, "make_thing");
+    for (which, schema) in [("input", input(t)), ("output", output(t))] {
+        let defs = schema["$defs"].as_object().unwrap_or_else(|| panic!("{which}: no $defs in {schema}"));
+        assert!(defs.contains_key("Example") && defs.contains_key("Setting"), "{which}: {schema}");
+        jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{which} does not compile: {e}"));
+    }
+    let req = t.prepare(json!({"examples": [{"text": "a"}], "default": {"on": true}}).as_object()).unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&req.body).unwrap()["examples"][0]["text"], "a");
+    let err = t.prepare(json!({"examples": [{"text": 5}]}).as_object()).unwrap_err().to_string();
+    assert!(err.contains("argument `examples`"), "{err}");
+}
