@@ -282,9 +282,11 @@ impl DocSet {
                     &self.docs[i].root,
                     &mut Walk { path: Vec::new(), out: &mut found, local: Some(movable) },
                     false,
+                    false,
                 );
             } else {
-                walk_refs(&self.docs[i].root, &mut Walk { path: Vec::new(), out: &mut found, local: None }, false);
+                let mut walk = Walk { path: Vec::new(), out: &mut found, local: None };
+                walk_refs(&self.docs[i].root, &mut walk, false, false);
             }
             for (ptr, reference) in found {
                 let at = Loc::new(i, ptr);
@@ -333,12 +335,33 @@ struct Walk<'v, 'o> {
     local: Option<&'o mut Movable>,
 }
 
+/// Whether the value of key `k` maps names (of properties, definitions, components) to objects.
+fn holds_names(k: &str) -> bool {
+    matches!(
+        k,
+        "properties"
+            | "patternProperties"
+            | "dependentSchemas"
+            | "$defs"
+            | "definitions"
+            | "schemas"
+            | "responses"
+            | "parameters"
+            | "requestBodies"
+            | "headers"
+            | "pathItems"
+            | "callbacks"
+            | "links"
+    )
+}
+
 /// Collects `$ref` values that do not start with `#`. Skips example values, `enum`/`const` and
 /// `x-` extensions, where `$ref` keys are data, not references (`skip`). (`default` is not
 /// skipped: it is also the key of a default response.) Local references are noted everywhere,
 /// skipped places included, and so are discriminator mapping values: what may not be moved is
-/// over-estimated, never under-estimated.
-fn walk_refs<'v>(v: &'v Value, w: &mut Walk<'v, '_>, skip: bool) {
+/// over-estimated, never under-estimated. `names`: the keys of `v` are names (of properties,
+/// components, …), not keywords, so a property called `examples` is walked like any other.
+fn walk_refs<'v>(v: &'v Value, w: &mut Walk<'v, '_>, skip: bool, names: bool) {
     match v {
         Value::Object(map) => {
             // A linear search: most objects are small, and hashing `$ref` for each costs more.
@@ -371,17 +394,19 @@ fn walk_refs<'v>(v: &'v Value, w: &mut Walk<'v, '_>, skip: bool) {
                     continue;
                 }
                 let skip_child = skip
-                    || k == "example"
-                    || k == "examples"
-                    || k.starts_with("x-")
-                    || k == "$ref"
-                    || k == "const"
-                    || k == "enum";
+                    || (!names
+                        && (k == "example"
+                            || k == "examples"
+                            || k.starts_with("x-")
+                            || k == "$ref"
+                            || k == "const"
+                            || k == "enum"));
                 if skip_child && w.local.is_none() {
                     continue;
                 }
+                let child_names = !names && !skip_child && holds_names(k);
                 w.path.push(Step::Key(k));
-                walk_refs(child, w, skip_child);
+                walk_refs(child, w, skip_child, child_names);
                 w.path.pop();
             }
         }
@@ -389,7 +414,7 @@ fn walk_refs<'v>(v: &'v Value, w: &mut Walk<'v, '_>, skip: bool) {
             for (i, child) in items.iter().enumerate() {
                 if child.is_object() || child.is_array() {
                     w.path.push(Step::Index(i));
-                    walk_refs(child, w, skip);
+                    walk_refs(child, w, skip, false);
                     w.path.pop();
                 }
             }

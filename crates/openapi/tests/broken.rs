@@ -283,3 +283,35 @@ fn a_discriminator_mapping_that_points_nowhere_is_dropped_with_a_warning() {
     let mapping = body["discriminator"]["mapping"].as_object().unwrap();
     assert_eq!(mapping.keys().collect::<Vec<_>>(), ["cat"], "{mapping:?}");
 }
+
+/// A property named `examples` (or `enum`, `const`, `example`) is a schema, not example data:
+/// its reference to a file next to the document is followed when allowed, and refused with its
+/// place when not (it used to be skipped as data, then fail as a reference to nothing).
+#[test]
+fn external_refs_under_properties_named_like_keywords_are_followed() {
+    let dir = std::env::temp_dir().join(format!("toolgate-kw-props-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("models.json"),
+        r#"{"Example": {"type": "object", "properties": {"text": {"type": "string"}}}}"#,
+    )
+    .unwrap();
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/e": {"get": {"operationId": "list_examples", "responses": {"200": {"description": "ok",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "examples": {"type": "array", "items": {"$ref": "models.json#/Example"}},
+                "enum": {"$ref": "models.json#/Example"}}}}}}}}}}});
+    let main = dir.join("openapi.json");
+    std::fs::write(&main, doc.to_string()).unwrap();
+
+    let refused = load_file(&main, &LoadOptions::default()).expect_err("external refs are refused by default");
+    let pointers: Vec<&str> = refused.problems().iter().map(|p| p.pointer.as_str()).collect();
+    assert!(pointers.iter().any(|p| p.ends_with("/properties/examples/items")), "{pointers:?}");
+    assert!(pointers.iter().any(|p| p.ends_with("/properties/enum")), "{pointers:?}");
+
+    let opts = LoadOptions { external_refs: ExternalRefs::SameDirectory, ..Default::default() };
+    let api = load_file(&main, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let def = api.schemas.iter().find(|d| d.schema["properties"]["text"]["type"] == "string");
+    assert!(def.is_some(), "Example was not loaded: {:?}", api.schemas.iter().map(|d| &d.name).collect::<Vec<_>>());
+    std::fs::remove_dir_all(&dir).ok();
+}
