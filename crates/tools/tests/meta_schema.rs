@@ -8,21 +8,28 @@ mod common;
 use common::{FIXTURES, toolset};
 use serde_json::{Map, Value};
 
-/// Walks every object of a schema (subschemas and the values of annotation keywords alike:
-/// the checks below only look at keywords that mean the same wherever they appear).
-fn walk<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(&str, &'a Map<String, Value>)) {
+/// Walks every schema object of a schema. `names`: the keys of `v` are names (of properties,
+/// definitions), not keywords — a property called `examples` or `enum` is a schema like any
+/// other, while the values of those keywords are data and are not walked.
+fn walk<'a>(v: &'a Value, path: &mut String, names: bool, f: &mut dyn FnMut(&str, &'a Map<String, Value>)) {
     match v {
         Value::Object(m) => {
-            f(path, m);
+            if !names {
+                f(path, m);
+            }
             for (k, child) in m {
-                // Values of these keywords are data, not schemas.
-                if matches!(k.as_str(), "enum" | "const" | "default" | "examples" | "example") || k.starts_with("x-") {
+                if !names
+                    && (matches!(k.as_str(), "enum" | "const" | "default" | "examples" | "example")
+                        || k.starts_with("x-"))
+                {
                     continue;
                 }
+                let child_names =
+                    !names && matches!(k.as_str(), "properties" | "patternProperties" | "dependentSchemas" | "$defs");
                 let len = path.len();
                 path.push('/');
                 path.push_str(k);
-                walk(child, path, f);
+                walk(child, path, child_names, f);
                 path.truncate(len);
             }
         }
@@ -30,7 +37,7 @@ fn walk<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(&str, &'a Map<Str
             for (i, child) in items.iter().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("/{i}"));
-                walk(child, path, f);
+                walk(child, path, false, f);
                 path.truncate(len);
             }
         }
@@ -58,7 +65,7 @@ fn check(fixture: &str, tool: &str, which: &str, schema: &Map<String, Value>, pr
     }
     let defs = schema.get("$defs").and_then(Value::as_object);
     let mut path = String::new();
-    walk(&value, &mut path, &mut |p, m| {
+    walk(&value, &mut path, false, &mut |p, m| {
         if let Some(r) = m.get("$ref") {
             match r.as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
                 Some(name) if defs.is_some_and(|d| d.contains_key(name)) => {}
