@@ -56,7 +56,7 @@ use serde_json::Value;
 pub use error::{Diagnostic, Error, Problem, ProblemKind, Severity};
 pub use merge::{MergeInfo, Merged, Mount, merge_documents};
 pub use model::*;
-pub use schema::{Def, Schemas, View, Within, for_each_subschema_mut as for_each_subschema, json_len};
+pub use schema::{Def, Schemas, View, Within, for_each_subschema_mut as for_each_subschema};
 
 /// The origin given to documents that do not come from a file.
 pub const INLINE: &str = "<inline>";

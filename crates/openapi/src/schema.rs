@@ -164,33 +164,7 @@ impl Schemas {
     /// [`Schemas::bundle`] of a schema given by value: it becomes the bundle's root, not a copy
     /// of it.
     pub fn bundle_owned(&self, root: Value, view: View) -> Value {
-        let mut root = match root {
-            Value::Bool(true) => json!({}),
-            other => self.view_owned(other, view),
-        };
-        let closure = self.closure(&root);
-        if closure.is_empty() {
-            return root;
-        }
-        let Value::Object(map) = &mut root else {
-            return root;
-        };
-        let mut defs = match map.shift_remove("$defs") {
-            Some(Value::Object(existing)) => existing,
-            _ => Map::new(),
-        };
-        for i in closure {
-            let def = &self.defs[i];
-            let needs_view = match view {
-                View::Neutral => false,
-                View::Input => def.read_only,
-                View::Output => def.write_only,
-            };
-            let schema = if needs_view { self.view(&def.schema, view) } else { def.schema.clone() };
-            defs.insert(def.name.clone(), schema);
-        }
-        map.insert("$defs".into(), Value::Object(defs));
-        root
+        self.bundle_within(root, view, usize::MAX).0
     }
 
     /// [`Schemas::bundle_owned`] within a budget of about `budget` bytes of JSON (see
@@ -276,12 +250,17 @@ impl Schemas {
     pub fn dependencies_within(&self, schema: &Value, budget: usize) -> Within<'_> {
         let name = |i: usize| self.defs[i].name.as_str();
         let closure = self.closure(schema);
-        let sizes = self.sizes();
-        let all: usize = closure.iter().map(|&i| sizes[i]).sum();
-        if closure.is_empty() || all.saturating_add(json_len(schema)) <= budget {
-            return Within { kept: closure.into_iter().map(name).collect(), elided: Vec::new() };
+        let keep_all =
+            |closure: Vec<usize>| Within { kept: closure.into_iter().map(name).collect(), elided: Vec::new() };
+        if closure.is_empty() || budget == usize::MAX {
+            return keep_all(closure); // nothing to measure
         }
-        let mut room = budget.saturating_sub(json_len(schema));
+        let sizes = self.sizes();
+        let own = json_len(schema);
+        if closure.iter().map(|&i| sizes[i]).sum::<usize>().saturating_add(own) <= budget {
+            return keep_all(closure);
+        }
+        let mut room = budget.saturating_sub(own);
         let mut kept = Vec::new();
         let mut seen: HashSet<usize> = HashSet::new();
         let mut level: Vec<usize> = Vec::new();
@@ -434,9 +413,8 @@ pub fn for_each_subschema_mut(map: &mut Map<String, Value>, mut f: impl FnMut(&m
     }
 }
 
-/// Calls `f` with the name of every `#/$defs/NAME` reference in `v` (and discriminator mappings).
 /// The length of a value's compact JSON text, without making the text.
-pub fn json_len(v: &Value) -> usize {
+fn json_len(v: &Value) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -452,6 +430,7 @@ pub fn json_len(v: &Value) -> usize {
     c.0
 }
 
+/// Calls `f` with the name of every `#/$defs/NAME` reference in `v` (and discriminator mappings).
 pub(crate) fn collect_refs(v: &Value, f: &mut impl FnMut(&str)) {
     match v {
         Value::Object(map) => {

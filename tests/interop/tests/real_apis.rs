@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
@@ -227,7 +227,9 @@ fn check_results(at: &str, tool: &Tool, schema: &Map<String, Value>, r: &mut Rep
     }
 }
 
-fn check_tool(doc: &str, tool: &Tool, r: &mut Report) {
+/// `outputs`: the output schemas already checked in this document. Operations that return the
+/// same schema share one (an `Arc`, with the same wrapping), so each is checked once.
+fn check_tool(doc: &str, tool: &Tool, outputs: &mut HashSet<*const Map<String, Value>>, r: &mut Report) {
     let name = &tool.def.name;
     let at = format!("{doc} {name} ({} {})", tool.source.method, tool.source.path);
     let valid_name = !name.is_empty()
@@ -237,7 +239,9 @@ fn check_tool(doc: &str, tool: &Tool, r: &mut Report) {
         r.defects.push(format!("{at}: name `{name}` is not 1–64 characters of [A-Za-z0-9_.-]"));
     }
     check_schema(&at, "inputSchema", &tool.def.input_schema, r);
-    if let Some(o) = &tool.def.output_schema {
+    if let Some(o) = &tool.def.output_schema
+        && outputs.insert(Arc::as_ptr(o))
+    {
         check_schema(&at, "outputSchema", o, r);
         check_results(&at, tool, o, r);
     }
@@ -337,12 +341,13 @@ fn sweep(doc: &Path, root: &Path, r: &mut Report) {
         Ok(Ok(set)) => set,
     };
     let mut seen = HashSet::new();
+    let mut outputs = HashSet::new();
     for t in set.tools() {
         r.tools += 1;
         if !seen.insert(t.def.name.clone()) {
             r.defects.push(format!("{name}: tool name `{}` used twice", t.def.name));
         }
-        check_tool(&name, t, r);
+        check_tool(&name, t, &mut outputs, r);
     }
     for s in set.skipped() {
         let reason = s.reason.to_string();
